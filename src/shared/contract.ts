@@ -1,0 +1,129 @@
+import iconv from 'iconv-lite';
+import { z } from 'zod';
+
+/**
+ * The webhook contract and the status document: what the main app sends and reads. The main app
+ * may import this module; it depends on zod and iconv-lite only.
+ */
+
+const JOB_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const METADATA_MAX_BYTES = 16 * 1024;
+
+export const JobId = z
+  .string()
+  .regex(JOB_ID, 'jobId must be 1–128 characters of A-Z a-z 0-9 _ . : -')
+  .refine((v) => !/^\d+$/.test(v), 'jobId must not be all digits (BullMQ reserves numeric ids)');
+
+export const SourceKey = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((k) => !k.startsWith('/'), 'source.key must not start with "/"')
+  .refine((k) => !k.split('/').includes('..'), 'source.key must not contain a ".." segment')
+  .refine((k) => !CONTROL.test(k), 'source.key must not contain control characters');
+
+export const DELIMITERS = [',', ';', '\t', '|'] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
+
+const oneChar = z.string().length(1, 'must be exactly one character');
+
+export const CsvOptions = z
+  .object({
+    delimiter: z.enum([...DELIMITERS, 'auto']).default('auto'),
+    encoding: z
+      .string()
+      .default('auto')
+      .refine((e) => e === 'auto' || iconv.encodingExists(e), 'unknown encoding'),
+    header: z.boolean().default(true),
+    skipRows: z.number().int().min(0).max(1_000_000).default(0),
+    quote: oneChar.default('"'),
+    escape: oneChar.default('"'),
+  })
+  .strict();
+export type CsvOptions = z.infer<typeof CsvOptions>;
+
+export const COLUMN_TYPES = ['string', 'json'] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+export const ColumnHint = z.object({ name: z.string().min(1).max(1000), type: z.enum(COLUMN_TYPES) }).strict();
+export type ColumnHint = z.infer<typeof ColumnHint>;
+
+const Metadata = z
+  .record(z.string(), z.unknown())
+  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES, 'list.metadata must be at most 16 KiB');
+
+export const ImportRequest = z
+  .object({
+    jobId: JobId,
+    source: z.object({ key: SourceKey }).strict(),
+    list: z
+      .object({
+        name: z.string().min(1).max(200),
+        ownerId: z.string().min(1).max(200).optional(),
+        metadata: Metadata.optional(),
+      })
+      .strict(),
+    csv: CsvOptions.default(CsvOptions.parse({})),
+    columns: z.array(ColumnHint).max(1000).optional(),
+    invalidRows: z.enum(['fail', 'skip']).default('fail'),
+    deleteSourceAfterImport: z.boolean().optional(),
+  })
+  .strict();
+export type ImportRequest = z.infer<typeof ImportRequest>;
+export type ImportRequestInput = z.input<typeof ImportRequest>;
+
+export const JOB_STATES = ['queued', 'running', 'retrying', 'succeeded', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface ColumnInfo {
+  key: string;
+  name: string;
+  type: ColumnType;
+}
+
+export interface StatusProblem {
+  row: number;
+  line: number;
+  column?: string;
+  code: string;
+  message: string;
+  value?: string;
+}
+
+export interface ImportResult {
+  listId: string;
+  rows: number;
+  columns: ColumnInfo[];
+  skippedRows: number;
+  alreadyImported: boolean;
+  nulCharactersRemoved: number;
+  /** How the file was read; absent when the result comes from an earlier attempt. */
+  encoding?: string;
+  delimiter?: string;
+  problems?: StatusProblem[];
+  problemCount?: number;
+}
+
+export interface Progress {
+  rows: number;
+  bytes: number;
+  totalBytes: number;
+  percent: number;
+}
+
+export interface StatusDocument {
+  jobId: string;
+  state: JobState;
+  attempt: number;
+  progress: Progress;
+  result?: ImportResult;
+  error?: { code: string; message: string; retryable: boolean; problems?: StatusProblem[]; problemCount?: number };
+  queuedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  updatedAt: string;
+}
+
+/** The Upstash (or Redis) key of a job's status document. */
+export const statusKey = (jobId: string) => `csv-import:job:${jobId}`;

@@ -1,0 +1,118 @@
+/**
+ * The one error type of an import. `retryable` decides what the worker does with it: permanent
+ * errors fail the job at once, transient ones are retried with backoff.
+ */
+
+export const PERMANENT_CODES = [
+  'FILE_NOT_FOUND',
+  'FILE_TOO_LARGE',
+  'EMPTY_FILE',
+  'NO_HEADER',
+  'CSV_MALFORMED',
+  'COLUMN_COUNT',
+  'TOO_MANY_COLUMNS',
+  'TOO_MANY_ROWS',
+  'RECORD_TOO_LARGE',
+  'JSON_PARSE_ERROR',
+  'ENCODING_ERROR',
+  'INVALID_ROWS',
+  'INVALID_OPTIONS',
+  'ACCESS_DENIED',
+  'JOB_DATA_INVALID',
+] as const;
+
+export const TRANSIENT_CODES = [
+  'STORAGE_UNAVAILABLE',
+  'STORAGE_STALLED',
+  'DATABASE_UNAVAILABLE',
+  'DATABASE_CONFLICT',
+  'SHUTTING_DOWN',
+  'INTERNAL',
+] as const;
+
+export type PermanentCode = (typeof PERMANENT_CODES)[number];
+export type TransientCode = (typeof TRANSIENT_CODES)[number];
+export type ErrorCode = PermanentCode | TransientCode;
+
+/** A row-level finding; `row` is the data row number, `line` the physical line it starts on. */
+export interface Problem {
+  row: number;
+  line: number;
+  column?: string;
+  code: PermanentCode;
+  message: string;
+  value?: string;
+}
+
+export interface ImportErrorJson {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  problems?: Problem[];
+  problemCount?: number;
+}
+
+const permanent = new Set<string>(PERMANENT_CODES);
+
+export class ImportError extends Error {
+  readonly retryable: boolean;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; problems?: Problem[]; problemCount?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ImportError';
+    this.retryable = !permanent.has(code);
+    this.problems = options.problems;
+    this.problemCount = options.problemCount;
+  }
+
+  readonly problems: Problem[] | undefined;
+  readonly problemCount: number | undefined;
+
+  toJSON(): ImportErrorJson {
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.problems ? { problems: this.problems, problemCount: this.problemCount } : {}),
+    };
+  }
+}
+
+export const isImportError = (err: unknown): err is ImportError => err instanceof ImportError;
+
+// Connection loss, admin shutdown, too many connections, serialization failure and deadlock are
+// worth another attempt; anything else from PostgreSQL is a bug or a schema problem.
+const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '53300', '57P01', '57P02', '57P03']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Maps a pg (or socket) error to a transient ImportError, or undefined when it is not one. */
+export function classifyPgError(err: unknown): ImportError | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (TRANSIENT_PG_CODES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code)) {
+    const kind = code.startsWith('40') ? 'DATABASE_CONFLICT' : 'DATABASE_UNAVAILABLE';
+    return new ImportError(kind, `the database is unavailable (${code}); the import will be retried`, { cause: err });
+  }
+  if (/Connection terminated|connection.*(closed|ended)|Client has encountered a connection error/i.test(message)) {
+    return new ImportError('DATABASE_UNAVAILABLE', 'the database connection was lost; the import will be retried', {
+      cause: err,
+    });
+  }
+  return undefined;
+}
+
+/** Whatever was thrown, as an ImportError: unknown errors are transient (bounded by attempts). */
+export function toImportError(err: unknown): ImportError {
+  if (err instanceof ImportError) return err;
+  return (
+    classifyPgError(err) ??
+    new ImportError('INTERNAL', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    })
+  );
+}

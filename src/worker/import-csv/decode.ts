@@ -1,0 +1,119 @@
+import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+import { ImportError } from '../../shared/errors.js';
+import { scanUtf8, type EncodingChoice } from './detect-encoding.js';
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export interface DecodeStats {
+  /** True once any decoded chunk held a NUL, so the row loop only looks for NULs when needed. */
+  sawNul: boolean;
+}
+
+/**
+ * Turns the file's bytes into UTF-8 bytes for csv-parse. UTF-8 input is validated and passed
+ * through untouched (the fast path); other encodings go through iconv-lite. Invalid UTF-8, and
+ * UTF-16 with unpaired surrogates (which PostgreSQL's jsonb cannot hold), are ENCODING_ERRORs
+ * naming the line.
+ */
+export function createDecoder(choice: EncodingChoice, stats: DecodeStats) {
+  return choice.encoding === 'utf-8' ? validateUtf8(choice.bomLength, stats) : transcode(choice, stats);
+}
+
+function validateUtf8(bomLength: number, stats: DecodeStats) {
+  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let lines = 0;
+    let carry: Buffer | undefined;
+    let skip = bomLength;
+    for await (let chunk of source) {
+      if (skip) {
+        const cut = Math.min(skip, chunk.length);
+        chunk = chunk.subarray(cut);
+        skip -= cut;
+      }
+      if (carry) chunk = Buffer.concat([carry, chunk]);
+      const end = completeLength(chunk);
+      carry = end < chunk.length ? Buffer.from(chunk.subarray(end)) : undefined;
+      const body = chunk.subarray(0, end);
+      if (!isUtf8(body)) throw invalidUtf8(body, lines);
+      lines += countLines(body);
+      if (!stats.sawNul && body.includes(0)) stats.sawNul = true;
+      if (body.length) yield body;
+    }
+    if (carry) throw invalidUtf8(carry, lines);
+  };
+}
+
+/** Length of the prefix that does not end inside a multi-byte sequence. */
+function completeLength(b: Buffer): number {
+  for (let back = 1; back <= Math.min(3, b.length); back++) {
+    const c = b[b.length - back]!;
+    if (c < 0x80) return b.length;
+    if (c >= 0xc0) {
+      const size = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      return size > back ? b.length - back : b.length;
+    }
+  }
+  return b.length;
+}
+
+function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+function invalidUtf8(b: Buffer, linesBefore: number): ImportError {
+  const line = linesBefore + (scanUtf8(b).firstBadLine || 1);
+  return new ImportError(
+    'ENCODING_ERROR',
+    `line ${line} has bytes that are not valid UTF-8; save the file again as UTF-8 or name its encoding`,
+  );
+}
+
+function transcode(choice: EncodingChoice, stats: DecodeStats) {
+  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const decoder = iconv.getDecoder(choice.encoding, { stripBOM: false });
+    const checkSurrogates = choice.encoding.startsWith('utf-16');
+    let skip = choice.bomLength;
+    let lines = 0;
+    let pendingHigh = '';
+    const emit = (text: string): Buffer | undefined => {
+      text = pendingHigh + text;
+      pendingHigh = '';
+      if (checkSurrogates) {
+        const last = text.charCodeAt(text.length - 1);
+        if (last >= 0xd800 && last <= 0xdbff) {
+          pendingHigh = text.slice(-1);
+          text = text.slice(0, -1);
+        }
+        if (LONE_SURROGATE.test(text)) throw loneSurrogate(text, lines);
+      }
+      if (!text) return undefined;
+      lines += text.split('\n').length - 1;
+      if (!stats.sawNul && text.includes('\0')) stats.sawNul = true;
+      return Buffer.from(text, 'utf8');
+    };
+    for await (let chunk of source) {
+      if (skip) {
+        const cut = Math.min(skip, chunk.length);
+        chunk = chunk.subarray(cut);
+        skip -= cut;
+      }
+      const out = emit(decoder.write(chunk));
+      if (out) yield out;
+    }
+    const out = emit(decoder.end() ?? '');
+    if (out) yield out;
+    if (pendingHigh) throw loneSurrogate(pendingHigh, lines);
+  };
+}
+
+function loneSurrogate(text: string, linesBefore: number): ImportError {
+  const at = text.search(LONE_SURROGATE);
+  const line = linesBefore + text.slice(0, Math.max(at, 0)).split('\n').length;
+  return new ImportError(
+    'ENCODING_ERROR',
+    `line ${line} has a broken UTF-16 character (an unpaired surrogate); the file is damaged`,
+  );
+}

@@ -1,0 +1,214 @@
+import { pipeline } from 'node:stream/promises';
+import { parse, CsvError } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { from as copyFrom } from 'pg-copy-streams';
+import type pg from 'pg';
+import type { ImportLimits } from '../../shared/config.js';
+import type { ColumnHint, ColumnType, CsvOptions, ImportResult, Progress } from '../../shared/contract.js';
+import type { Db } from '../../shared/db/client.js';
+import { ImportError, toImportError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { createDecoder, type DecodeStats } from './decode.js';
+import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './detect-encoding.js';
+import { findImportedList, finishList, insertList } from './list-store.js';
+import { RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
+import { sniffDelimiter } from './sniff-delimiter.js';
+import { guardSource, formatBytes, type ImportSource } from './source.js';
+
+export interface ImportJob {
+  jobId: string;
+  list: { name: string; ownerId?: string; metadata?: Record<string, unknown> };
+  csv: CsvOptions;
+  columns?: ColumnHint[];
+  invalidRows: 'fail' | 'skip';
+}
+
+export interface ImportDeps {
+  db: Db;
+  pool: pg.Pool;
+  source: ImportSource;
+  limits: ImportLimits;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Idle timeout for reads from the source, in ms (none when absent). */
+  idleTimeoutMs?: number;
+  progressEvery?: number;
+  onProgress?(progress: Progress): void;
+}
+
+/**
+ * Imports one CSV into a list, in one transaction (DESIGN §5). Idempotent on jobId. When a value
+ * contradicts an inferred json type, the pass rolls back and the file is read again with that
+ * column as string, so nothing half-typed is ever committed.
+ */
+export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<ImportResult> {
+  const done = await findImportedList(deps.db, job.jobId);
+  if (done) return done;
+  const forcedStrings = new Set<number>();
+  for (;;) {
+    try {
+      return await importPass(job, deps, forcedStrings);
+    } catch (err) {
+      if (!(err instanceof ReplanNeeded)) throw prefixFileName(toImportError(err), deps.source.name);
+      deps.log.info({ column: err.column }, 'inferred json column holds other values; importing it as string');
+      forcedStrings.add(err.column);
+    }
+  }
+}
+
+async function importPass(job: ImportJob, deps: ImportDeps, forcedStrings: ReadonlySet<number>): Promise<ImportResult> {
+  const { limits, signal } = deps;
+  signal?.throwIfAborted();
+  const { stream, totalBytes } = await deps.source.open(signal);
+  if (totalBytes > limits.MAX_FILE_SIZE) {
+    stream.destroy();
+    throw new ImportError('FILE_TOO_LARGE', `the file is ${formatBytes(totalBytes)}; the limit is ${formatBytes(limits.MAX_FILE_SIZE)}`);
+  }
+  let bytes = 0;
+  const chunks = guardSource(stream, { maxBytes: limits.MAX_FILE_SIZE, idleTimeoutMs: deps.idleTimeoutMs, onBytes: (n) => (bytes = n) });
+  try {
+    return await readAndWrite(job, deps, forcedStrings, { chunks, totalBytes, bytes: () => bytes });
+  } finally {
+    // Ends the download (and frees its socket) however the pass ended.
+    await chunks.return(undefined);
+  }
+}
+
+interface OpenStream {
+  chunks: AsyncGenerator<Buffer>;
+  totalBytes: number;
+  bytes(): number;
+}
+
+async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: ReadonlySet<number>, input: OpenStream): Promise<ImportResult> {
+  const { limits, signal } = deps;
+  const { chunks, totalBytes } = input;
+  const { sample, rest } = await readSample(chunks);
+  if (sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty');
+
+  const encoding = detectEncoding(sample, job.csv.encoding);
+  const delimiter =
+    job.csv.delimiter === 'auto' ? sniffDelimiter(sampleText(sample, encoding, job.csv.skipRows), job.csv.quote, rest === undefined) : job.csv.delimiter;
+  const stats: DecodeStats = { sawNul: false };
+  const progress = (rows: number) =>
+    deps.onProgress?.({ rows, bytes: input.bytes(), totalBytes, percent: percentOf(input.bytes(), totalBytes) });
+
+  const client = await deps.pool.connect();
+  let clientError: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const listId = await insertList(client, {
+      jobId: job.jobId, name: job.list.name, ownerId: job.list.ownerId, metadata: job.list.metadata,
+      sourceKey: deps.source.name, sourceBytes: totalBytes,
+    });
+    if (!listId) {
+      await client.query('ROLLBACK');
+      return (await findImportedList(deps.db, job.jobId))!;
+    }
+    const rows = new RecordsToCopy({
+      listId,
+      header: job.csv.header,
+      hints: hintMap(job.columns),
+      forcedStrings,
+      invalidRows: job.invalidRows,
+      maxColumns: limits.MAX_COLUMNS,
+      maxRows: limits.MAX_ROWS,
+      decodeStats: stats,
+      progressEvery: deps.progressEvery ?? 1000,
+      onProgress: progress,
+    });
+    const parser = parse({
+      delimiter,
+      quote: job.csv.quote,
+      escape: job.csv.escape,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      from_line: job.csv.skipRows + 1,
+      skip_empty_lines: true,
+      relax_quotes: true,
+      relax_column_count: true,
+      max_record_size: limits.MAX_RECORD_BYTES,
+      info: true,
+    });
+    const copy = client.query(copyFrom('COPY list_rows (list_id, row_number, data) FROM STDIN'));
+    try {
+      await pipeline(concat(sample, rest), createDecoder(encoding, stats), parser, rows, copy, { signal });
+    } catch (err) {
+      clientError = err as Error;
+      throw translatePipelineError(err, rows.lastLine, signal);
+    }
+    await finishList(client, listId, rows.columns, { rowCount: rows.rowsWritten, skippedRows: rows.skippedRows });
+    await client.query('COMMIT');
+    progress(rows.rowsWritten);
+    return {
+      listId,
+      rows: rows.rowsWritten,
+      columns: rows.columns,
+      skippedRows: rows.skippedRows,
+      alreadyImported: false,
+      nulCharactersRemoved: rows.nulRemoved,
+      encoding: encoding.encoding,
+      delimiter,
+      ...(rows.problemCount ? { problems: rows.problems, problemCount: rows.problemCount } : {}),
+    };
+  } catch (err) {
+    if (!clientError) await client.query('ROLLBACK').catch((e: Error) => (clientError = e));
+    throw err;
+  } finally {
+    // A client that saw a COPY error may be mid-protocol: destroy it rather than pool it.
+    client.release(clientError);
+  }
+}
+
+/** Reads the first SAMPLE_BYTES for detection; `rest` is undefined when that was the whole file. */
+async function readSample(chunks: AsyncGenerator<Buffer>) {
+  const parts: Buffer[] = [];
+  let size = 0;
+  while (size < SAMPLE_BYTES) {
+    const next = await chunks.next();
+    if (next.done) return { sample: Buffer.concat(parts), rest: undefined };
+    parts.push(next.value);
+    size += next.value.length;
+  }
+  return { sample: Buffer.concat(parts), rest: chunks };
+}
+
+async function* concat(first: Buffer, rest: AsyncGenerator<Buffer> | undefined): AsyncGenerator<Buffer> {
+  yield first;
+  if (rest) yield* rest;
+}
+
+function sampleText(sample: Buffer, encoding: EncodingChoice, skipRows: number): string {
+  const text = iconv.decode(sample.subarray(encoding.bomLength), encoding.encoding === 'utf-8' ? 'utf8' : encoding.encoding);
+  if (!skipRows) return text;
+  const lines = text.split(/\r\n|\n|\r/);
+  return lines.slice(skipRows).join('\n');
+}
+
+const percentOf = (bytes: number, total: number) => (total ? Math.min(100, Math.floor((bytes / total) * 100)) : 100);
+
+function hintMap(hints: ColumnHint[] | undefined): Map<string, ColumnType> {
+  return new Map((hints ?? []).map((h) => [h.name.trim(), h.type]));
+}
+
+function translatePipelineError(err: unknown, lastLine: number, signal: AbortSignal | undefined): unknown {
+  if (err instanceof ReplanNeeded || err instanceof ImportError) return err;
+  if (signal?.aborted) {
+    return new ImportError('SHUTTING_DOWN', 'the import was interrupted (worker shutting down); it will be retried', { cause: err });
+  }
+  if (err instanceof CsvError) {
+    const line = lastLine + 1;
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+      return new ImportError('CSV_MALFORMED', `a quoted field starting on line ${line} is never closed (a missing closing quote)`, { cause: err });
+    }
+    if (err.code === 'CSV_MAX_RECORD_SIZE') {
+      return new ImportError('RECORD_TOO_LARGE', `the record starting on line ${line} is larger than the limit; check the delimiter and quotes`, { cause: err });
+    }
+    return new ImportError('CSV_MALFORMED', `the file is not valid CSV near line ${line}: ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
+function prefixFileName(err: ImportError, name: string): ImportError {
+  if (err.message.startsWith(`"${name}"`)) return err;
+  return new ImportError(err.code, `"${name}": ${err.message}`, { cause: err.cause, problems: err.problems, problemCount: err.problemCount });
+}

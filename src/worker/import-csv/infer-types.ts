@@ -1,0 +1,41 @@
+import type { ColumnType } from '../../shared/contract.js';
+
+export const SAMPLE_ROWS = 1000;
+
+/** A cell counts as JSON for inference when it is an object or array that parses. */
+export function isJsonContainer(value: string): boolean {
+  const first = value.trimStart()[0];
+  if (first !== '{' && first !== '[') return false;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Column types from a sample of rows: a hinted type wins; otherwise `json` when every non-empty
+ * sampled value is a JSON object or array (and there is at least one), else `string`. `forced`
+ * holds columns an earlier pass found a non-JSON value in.
+ */
+export function inferTypes(
+  columnCount: number,
+  sample: readonly (readonly string[])[],
+  hints: readonly (ColumnType | undefined)[],
+  forcedStrings: ReadonlySet<number>,
+): ColumnType[] {
+  return Array.from({ length: columnCount }, (_, i) => {
+    const hinted = hints[i];
+    if (hinted) return hinted;
+    if (forcedStrings.has(i)) return 'string';
+    let seen = false;
+    for (const row of sample) {
+      const v = row[i];
+      if (v === undefined || v === '') continue;
+      if (!isJsonContainer(v)) return 'string';
+      seen = true;
+    }
+    return seen ? 'json' : 'string';
+  });
+}

@@ -1,0 +1,249 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import type { ColumnInfo, ColumnType } from '../../shared/contract.js';
+import { ImportError, type PermanentCode, type Problem } from '../../shared/errors.js';
+import { copyJsonKey, copyJsonString, copyJsonText } from './copy-text.js';
+import type { DecodeStats } from './decode.js';
+import { buildColumns, positionalNames } from './header.js';
+import { SAMPLE_ROWS, inferTypes, isJsonContainer } from './infer-types.js';
+
+export const MAX_PROBLEMS = 100;
+const CHUNK_BYTES = 256 * 1024;
+const EXCERPT = 200;
+
+/** Thrown when a later value contradicts an inferred json type: the import restarts as string. */
+export class ReplanNeeded extends Error {
+  constructor(readonly column: number) {
+    super(`column ${column} is not JSON after all`);
+    this.name = 'ReplanNeeded';
+  }
+}
+
+export interface RecordsToCopyOptions {
+  listId: string;
+  header: boolean;
+  hints: ReadonlyMap<string, ColumnType>;
+  forcedStrings: ReadonlySet<number>;
+  invalidRows: 'fail' | 'skip';
+  maxColumns: number;
+  maxRows?: number;
+  decodeStats: DecodeStats;
+  progressEvery: number;
+  onProgress(rows: number): void;
+}
+
+/** What csv-parse gives with `info: true`. */
+export interface ParsedRecord {
+  record: string[];
+  info: { lines: number; empty_lines: number };
+}
+
+/**
+ * Records from csv-parse in, COPY text out in large chunks. Handles the header, samples the first
+ * rows to settle column types, checks every row, and collects problems (DESIGN §5).
+ */
+export class RecordsToCopy extends Transform {
+  columns: ColumnInfo[] = [];
+  rowsWritten = 0;
+  skippedRows = 0;
+  nulRemoved = 0;
+  problems: Problem[] = [];
+  problemCount = 0;
+  /** Physical line where the last record ended, for errors raised between records. */
+  lastLine = 0;
+
+  private rawNames: string[] | undefined;
+  private sample: { cells: string[]; line: number }[] | undefined = [];
+  private prefixes: string[] = [];
+  private types: ColumnType[] = [];
+  private dataRow = 0;
+  private emptyLines = 0;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private stopWriting = false;
+
+  constructor(private readonly opts: RecordsToCopyOptions) {
+    super({ writableObjectMode: true, writableHighWaterMark: 1024 });
+  }
+
+  override _transform(parsed: ParsedRecord, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      const line = this.lastLine + 1 + (parsed.info.empty_lines - this.emptyLines);
+      this.lastLine = parsed.info.lines;
+      this.emptyLines = parsed.info.empty_lines;
+      const cells = this.opts.decodeStats.sawNul ? this.removeNuls(parsed.record) : parsed.record;
+      if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
+      else if (this.sample) {
+        this.sample.push({ cells, line });
+        if (this.sample.length >= SAMPLE_ROWS) this.settleTypes();
+      } else this.writeRow(cells, line);
+      this.flushIfFull();
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      if (this.opts.header && !this.rawNames) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no header row and no data');
+      if (this.sample) {
+        if (!this.opts.header && this.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no rows');
+        this.settleTypes();
+      }
+      this.flushPending();
+      if (this.problemCount && this.opts.invalidRows === 'fail') throw this.invalidRowsError();
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  private readHeader(cells: string[], line: number): void {
+    if (cells.every((c) => c.trim() === '')) {
+      throw new ImportError('NO_HEADER', `the header row (line ${line}) is empty; the first line must name the columns`);
+    }
+    this.rawNames = cells;
+    this.checkColumnCount(cells.length);
+  }
+
+  private checkColumnCount(count: number): void {
+    if (count > this.opts.maxColumns) {
+      throw new ImportError('TOO_MANY_COLUMNS', `the file has ${count} columns; at most ${this.opts.maxColumns} are allowed`);
+    }
+  }
+
+  /** Decides the columns and their types from the sample, then writes the sampled rows. */
+  private settleTypes(): void {
+    const sample = this.sample ?? [];
+    this.sample = undefined;
+    const names =
+      this.rawNames ?? positionalNames(Math.max(0, ...sample.map((r) => trimTrailingEmpty(r.cells).length)));
+    this.checkColumnCount(names.length);
+    const named = buildColumns(names);
+    const hints = named.map((c, i) => this.opts.hints.get(c.name) ?? this.opts.hints.get(names[i]!.trim()));
+    this.types = inferTypes(names.length, sample.map((r) => r.cells), hints, this.opts.forcedStrings);
+    this.hinted = hints.map((h) => h !== undefined);
+    this.columns = buildColumns(names, this.types);
+    this.prefixes = this.columns.map((c, i) => (i === 0 ? '{' : ',') + copyJsonKey(c.key));
+    for (const row of sample) this.writeRow(row.cells, row.line);
+  }
+
+  private hinted: boolean[] = [];
+
+  private writeRow(cells: string[], line: number): void {
+    const row = ++this.dataRow;
+    if (this.opts.maxRows !== undefined && row > this.opts.maxRows) {
+      throw new ImportError('TOO_MANY_ROWS', `the file has more than ${this.opts.maxRows} rows, the most one list may hold`);
+    }
+    const body = this.encodeRow(cells, row, line);
+    if (body === undefined) {
+      if (this.opts.invalidRows === 'skip') this.skippedRows++;
+      else this.stopWriting = true;
+    } else if (!this.stopWriting) {
+      const text = `${this.opts.listId}\t${row}\t${body}\n`;
+      this.pending.push(text);
+      this.pendingBytes += text.length;
+      this.rowsWritten++;
+      if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
+    }
+    if (this.problemCount >= MAX_PROBLEMS && this.opts.invalidRows === 'fail') throw this.invalidRowsError();
+  }
+
+  /** The row's JSON object as COPY text, or undefined when the row has a problem. */
+  private encodeRow(cells: string[], row: number, line: number): string | undefined {
+    const width = this.columns.length;
+    if (cells.length > width) {
+      const used = trimTrailingEmpty(cells).length;
+      if (used > width) {
+        this.addProblem({
+          row, line, code: 'COLUMN_COUNT',
+          message: `row ${row} (line ${line}) has ${used} values but the header has ${width} columns`,
+          value: excerpt(cells.slice(width).join(',')),
+        });
+        return undefined;
+      }
+    }
+    let body = '';
+    for (let i = 0; i < width; i++) {
+      const value = cells[i] ?? '';
+      let encoded: string;
+      if (this.types[i] === 'json' && value !== '') {
+        const json = this.encodeJsonCell(value, i, row, line);
+        if (json === undefined) return undefined;
+        encoded = json;
+      } else encoded = copyJsonString(value);
+      body += this.prefixes[i]! + encoded;
+    }
+    return width === 0 ? '{}' : `${body}}`;
+  }
+
+  private encodeJsonCell(value: string, column: number, row: number, line: number): string | undefined {
+    const reason = jsonProblem(value, this.hinted[column]!);
+    if (reason === undefined) return copyJsonText(value);
+    if (!this.hinted[column]) throw new ReplanNeeded(column);
+    const name = this.columns[column]!.name;
+    this.addProblem({
+      row, line, column: name, code: 'JSON_PARSE_ERROR',
+      message: `row ${row} (line ${line}), column "${name}": ${reason}`,
+      value: excerpt(value),
+    });
+    return undefined;
+  }
+
+  private addProblem(problem: Omit<Problem, 'code'> & { code: PermanentCode }): void {
+    this.problemCount++;
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(problem);
+  }
+
+  private invalidRowsError(): ImportError {
+    const codes = new Set(this.problems.map((p) => p.code));
+    const code = codes.size === 1 ? [...codes][0]! : 'INVALID_ROWS';
+    const first = this.problems[0]!;
+    const more = this.problemCount > 1 ? ` (and ${this.problemCount - 1} more problem${this.problemCount > 2 ? 's' : ''})` : '';
+    return new ImportError(code, `${first.message}${more}`, { problems: this.problems, problemCount: this.problemCount });
+  }
+
+  private removeNuls(cells: string[]): string[] {
+    return cells.map((c) => {
+      if (!c.includes('\0')) return c;
+      const clean = c.replaceAll('\0', '');
+      this.nulRemoved += c.length - clean.length;
+      return clean;
+    });
+  }
+
+  private flushIfFull(): void {
+    if (this.pendingBytes >= CHUNK_BYTES) this.flushPending();
+  }
+
+  private flushPending(): void {
+    if (!this.pending.length) return;
+    this.push(Buffer.from(this.pending.join(''), 'utf8'));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+/** Why a json cell cannot be stored, or undefined when it can. */
+function jsonProblem(value: string, declared: boolean): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    return `not valid JSON (${(err as Error).message})`;
+  }
+  if (!declared && (typeof parsed !== 'object' || parsed === null)) return 'not a JSON object or array';
+  // jsonb refuses \u0000 and unpaired surrogate escapes even though JSON.parse accepts them.
+  if (value.includes('\\u') && /\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]/.test(value)) {
+    return 'holds a \\u0000 or unpaired surrogate escape, which PostgreSQL cannot store';
+  }
+  return undefined;
+}
+
+function trimTrailingEmpty(cells: string[]): string[] {
+  let end = cells.length;
+  while (end > 0 && cells[end - 1] === '') end--;
+  return end === cells.length ? cells : cells.slice(0, end);
+}
+
+const excerpt = (v: string) => (v.length > EXCERPT ? `${v.slice(0, EXCERPT)}…` : v);
