@@ -33,6 +33,11 @@ const Redis = z.object({
   STATUS_TTL_SECONDS: int(1).default(604800),
 });
 
+const Jobs = z.object({
+  JOB_ATTEMPTS: int(1).default(5),
+  JOB_BACKOFF_MS: int(0).default(5_000),
+});
+
 const Storage = z.object({
   R2_ACCOUNT_ID: optionalString,
   S3_ENDPOINT: optionalString.pipe(z.string().url().optional()),
@@ -52,7 +57,7 @@ const upstashIssue = {
   path: ['UPSTASH_REDIS_REST_TOKEN'],
 };
 
-const Api = Base.merge(Redis)
+const Api = Base.extend(Redis.shape)
   .extend({
     PORT: int(0).default(3000),
     PUBLIC_URL: optionalString.pipe(z.string().url().optional()),
@@ -62,22 +67,19 @@ const Api = Base.merge(Redis)
     BULL_BOARD_USERNAME: optionalString,
     BULL_BOARD_PASSWORD: optionalString,
     BULL_BOARD_READ_ONLY: bool.default(false),
-    BULL_BOARD_BASE_PATH: optionalString,
-    JOB_ATTEMPTS: int(1).default(5),
   })
+  .extend(Jobs.shape)
   .refine(upstashPair, upstashIssue)
   .refine((c) => Boolean(c.BULL_BOARD_USERNAME) === Boolean(c.BULL_BOARD_PASSWORD), {
     message: 'set both BULL_BOARD_USERNAME and BULL_BOARD_PASSWORD, or neither',
     path: ['BULL_BOARD_PASSWORD'],
   });
 
-const Worker = Base.merge(Redis)
-  .merge(Storage)
-  .merge(Limits)
+const Worker = Base.extend(Redis.shape)
+  .extend(Storage.shape)
+  .extend(Limits.shape)
   .extend({
     WORKER_CONCURRENCY: int(1).default(2),
-    JOB_ATTEMPTS: int(1).default(5),
-    JOB_BACKOFF_MS: int(0).default(5_000),
     LOCK_DURATION_MS: int(1000).default(30_000),
     STALLED_INTERVAL_MS: int(1000).default(30_000),
     MAX_STALLED_COUNT: int(2).default(2),
@@ -86,11 +88,12 @@ const Worker = Base.merge(Redis)
     DELETE_R2_AFTER_IMPORT: bool.default(false),
     PG_POOL_MAX: int(1).default(10),
   })
+  .extend(Jobs.shape)
   .refine(requireEndpoint, endpointIssue)
   .refine(upstashPair, upstashIssue);
 
 const Migrate = Base;
-const ImportFile = Base.merge(Limits);
+const ImportFile = Base.extend(Limits.shape);
 
 export type ApiConfig = z.infer<typeof Api>;
 export type WorkerConfig = z.infer<typeof Worker>;

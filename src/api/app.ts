@@ -1,0 +1,36 @@
+import express, { type Express } from 'express';
+import type { Queue } from 'bullmq';
+import type { Logger } from '../shared/logger.js';
+import type { ImportJobData } from '../shared/queues.js';
+import type { StatusStore } from '../shared/status/status-store.js';
+import { dashboardRouter, type DashboardOptions } from './dashboard.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { healthRouter, type ReadinessCheck } from './routes/health.js';
+import { qstashImportRouter } from './routes/qstash-import.js';
+import type { QstashKeys } from './middleware/verify-qstash.js';
+
+export interface AppDeps {
+  queue: Queue<ImportJobData>;
+  status: StatusStore;
+  keys: QstashKeys;
+  jobAttempts: number;
+  jobBackoffMs: number;
+  readiness: Record<string, ReadinessCheck>;
+  dashboard?: DashboardOptions;
+  log: Logger;
+}
+
+/** Wiring only: never listens, so tests run it in-process on port 0. */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(healthRouter(deps.readiness));
+  app.use(qstashImportRouter(deps));
+  if (deps.dashboard) app.use(dashboardRouter([deps.queue], deps.dashboard));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

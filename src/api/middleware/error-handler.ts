@@ -1,0 +1,25 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../../shared/logger.js';
+import { HttpError } from '../errors.js';
+
+/** The one place api errors become HTTP answers, and the one place they are logged. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const e = err as { type?: string; status?: number };
+    if (err instanceof HttpError) {
+      if (err.status >= 500) log.warn({ err, path: req.path }, 'request failed');
+      res.status(err.status).set(err.headers).json({ error: err.message, ...err.body });
+      return;
+    }
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: 'request body is larger than 64 KiB' });
+      return;
+    }
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      res.status(e.status).json({ error: (err as Error).message });
+      return;
+    }
+    log.error({ err, path: req.path }, 'unhandled api error');
+    res.status(500).json({ error: 'internal error' });
+  };
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router } from 'express';
+import type { Queue } from 'bullmq';
+import { ImportRequest, type JobState } from '../../shared/contract.js';
+import type { Logger } from '../../shared/logger.js';
+import { JOB, importJobOptions, toJobState, type ImportJobData } from '../../shared/queues.js';
+import type { StatusStore } from '../../shared/status/status-store.js';
+import { HttpError, NON_RETRYABLE } from '../errors.js';
+import { verifyQstash, type QstashKeys } from '../middleware/verify-qstash.js';
+
+export const QSTASH_IMPORT_PATH = '/qstash/import';
+
+export interface QstashImportDeps {
+  queue: Queue<ImportJobData>;
+  status: StatusStore;
+  keys: QstashKeys;
+  jobAttempts: number;
+  jobBackoffMs: number;
+  log: Logger;
+}
+
+/** POST /qstash/import: raw body → verify → validate → enqueue once per jobId (DESIGN §3). */
+export function qstashImportRouter(deps: QstashImportDeps): Router {
+  const router = Router();
+  router.post(
+    QSTASH_IMPORT_PATH,
+    express.raw({ type: () => true, limit: '64kb' }),
+    verifyQstash(deps.keys),
+    async (req, res) => {
+      const request = parseRequest(req.body as Buffer);
+      const jobId = request.jobId;
+      const existing = await stateOf(deps.queue, jobId);
+      if (existing) {
+        res.status(200).json({ jobId, state: existing });
+        return;
+      }
+      const deliveryId = randomUUID();
+      const queuedAt = new Date().toISOString();
+      await enqueue(deps, { request, deliveryId, queuedAt });
+      // queue.add is a no-op for a jobId that exists: the stored deliveryId says who won a race.
+      const job = await deps.queue.getJob(jobId).catch(unavailable);
+      if (job && job.data.deliveryId !== deliveryId) {
+        res.status(200).json({ jobId, state: toJobState(await job.getState(), job.attemptsMade) });
+        return;
+      }
+      await deps.status
+        .writeIfAbsent({
+          jobId, state: 'queued', attempt: 0, progress: { rows: 0, bytes: 0, totalBytes: 0, percent: 0 },
+          queuedAt, updatedAt: queuedAt,
+        })
+        .catch((err: unknown) => deps.log.warn({ err, jobId }, 'could not write queued status'));
+      deps.log.info({ jobId, key: request.source.key, messageId: req.get('upstash-message-id') }, 'import queued');
+      res.status(202).json({ jobId, state: 'queued' });
+    },
+  );
+  return router;
+}
+
+function parseRequest(body: Buffer): ImportRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'body is not valid JSON', { body: { issues: [] }, headers: NON_RETRYABLE });
+  }
+  const parsed = ImportRequest.safeParse(json);
+  if (!parsed.success) {
+    throw new HttpError(400, 'invalid import request', { body: { issues: parsed.error.issues }, headers: NON_RETRYABLE });
+  }
+  return parsed.data;
+}
+
+async function stateOf(queue: Queue<ImportJobData>, jobId: string): Promise<JobState | undefined> {
+  const job = await queue.getJob(jobId).catch(unavailable);
+  return job ? toJobState(await job.getState().catch(unavailable), job.attemptsMade) : undefined;
+}
+
+async function enqueue(deps: QstashImportDeps, data: ImportJobData): Promise<void> {
+  await deps.queue
+    .add(JOB.importCsv, data, { ...importJobOptions(deps.jobAttempts, deps.jobBackoffMs), jobId: data.request.jobId })
+    .catch(unavailable);
+}
+
+function unavailable(err: unknown): never {
+  throw new HttpError(503, 'queue unavailable, retry later', { cause: err });
+}

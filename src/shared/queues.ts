@@ -1,0 +1,47 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { ImportRequest, JobState, Progress } from './contract.js';
+
+export const QUEUE = { importCsv: 'import-csv' } as const;
+export const JOB = { importCsv: 'import-csv' } as const;
+
+/** What a job carries: the webhook payload (a pointer to the file, never its contents). */
+export interface ImportJobData {
+  request: ImportRequest;
+  /** Set by the api per delivery: tells the delivery that created the job from its duplicates. */
+  deliveryId: string;
+  queuedAt: string;
+}
+
+export type ImportJobProgress = Progress;
+
+const DAY = 24 * 60 * 60;
+
+export function importJobOptions(attempts: number, backoffMs: number): JobsOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: backoffMs },
+    // The dashboard keeps recent history; lists.job_id uniqueness guards duplicates forever.
+    removeOnComplete: { age: 7 * DAY, count: 10_000 },
+    removeOnFail: { age: 30 * DAY, count: 10_000 },
+  };
+}
+
+export function createImportQueue(connection: ConnectionOptions, prefix: string): Queue<ImportJobData> {
+  return new Queue<ImportJobData>(QUEUE.importCsv, { connection, prefix });
+}
+
+/** BullMQ's state of a job, in the words of the status document. */
+export function toJobState(bullState: string, attemptsMade: number): JobState {
+  switch (bullState) {
+    case 'active':
+      return 'running';
+    case 'completed':
+      return 'succeeded';
+    case 'failed':
+      return 'failed';
+    case 'delayed':
+      return attemptsMade > 0 ? 'retrying' : 'queued';
+    default:
+      return 'queued';
+  }
+}

@@ -1,0 +1,78 @@
+import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq';
+import type { WorkerConfig } from '../../shared/config.js';
+import { ImportRequest, type ImportResult } from '../../shared/contract.js';
+import type { DbHandle } from '../../shared/db/client.js';
+import { ImportError, toImportError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { ImportJobData } from '../../shared/queues.js';
+import type { StatusStore } from '../../shared/status/status-store.js';
+import type { Storage } from '../../shared/storage.js';
+import { importCsv } from './import-csv.js';
+import { JobStatusReporter } from './job-status.js';
+import { s3Source } from './s3-source.js';
+
+export interface ImportWorkerContext {
+  config: WorkerConfig;
+  db: DbHandle;
+  storage: Storage;
+  status: StatusStore;
+  log: Logger;
+}
+
+/**
+ * The BullMQ boundary: validates job data, runs the import, mirrors status, and turns errors
+ * into BullMQ outcomes: permanent → UnrecoverableError (no retry), transient → rethrown (retried
+ * with backoff), interrupted by shutdown → straight back to the queue without using an attempt.
+ */
+export function createImportProcessor(ctx: ImportWorkerContext): Processor<ImportJobData, ImportResult> {
+  return async (job, token, signal) => {
+    const attempt = job.attemptsMade + 1;
+    const request = parseJobData(job);
+    const log = ctx.log.child({ jobId: job.id, attempt, key: request.source.key });
+    const reporter = new JobStatusReporter(job, ctx.status, log);
+    await reporter.running();
+    log.info('import started');
+    try {
+      const result = await importCsv(request, {
+        db: ctx.db.db,
+        pool: ctx.db.pool,
+        source: s3Source(ctx.storage, request.source.key),
+        limits: ctx.config,
+        log,
+        signal,
+        idleTimeoutMs: ctx.config.STORAGE_IDLE_TIMEOUT_MS,
+        progressEvery: ctx.config.PROGRESS_REPORT_INTERVAL,
+        onProgress: reporter.progress,
+      });
+      await reporter.succeeded(result);
+      log.info({ listId: result.listId, rows: result.rows, alreadyImported: result.alreadyImported }, 'import succeeded');
+      if (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT) {
+        await ctx.storage.delete(request.source.key).catch((err: unknown) => log.warn({ err }, 'could not delete the source file'));
+      }
+      return result;
+    } catch (err) {
+      const error = toImportError(err);
+      if (error.code === 'SHUTTING_DOWN' && signal?.aborted && token) {
+        await job.moveToWait(token);
+        await reporter.requeued();
+        log.warn('import interrupted by shutdown; job returned to the queue');
+        throw new WaitingError();
+      }
+      const willRetry = error.retryable && attempt < (job.opts.attempts ?? 1);
+      await reporter.failed(willRetry ? 'retrying' : 'failed', error);
+      log[error.retryable ? 'warn' : 'info']({ err: error, code: error.code, willRetry }, 'import failed');
+      if (!error.retryable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      throw error;
+    }
+  };
+}
+
+function parseJobData(job: Job<ImportJobData>): ImportRequest {
+  const parsed = ImportRequest.safeParse(job.data?.request);
+  if (!parsed.success) {
+    throw new UnrecoverableError(
+      `JOB_DATA_INVALID: ${new ImportError('JOB_DATA_INVALID', parsed.error.issues.map((i) => i.message).join('; ')).message}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,57 @@
+import { hostname } from 'node:os';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ImportResult } from '../shared/contract.js';
+import { QUEUE, type ImportJobData } from '../shared/queues.js';
+import { createImportProcessor, type ImportWorkerContext } from './import-csv/processor.js';
+
+export interface ImportWorker {
+  worker: Worker<ImportJobData, ImportResult>;
+  /** Stops taking jobs, waits up to timeoutMs for running ones, then aborts them (they roll back and requeue). */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** A BullMQ worker for the import queue, named so operators can see which process ran a job. */
+export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): ImportWorker {
+  const { config, log } = ctx;
+  const worker = new Worker<ImportJobData, ImportResult>(QUEUE.importCsv, createImportProcessor(ctx), {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDuration: config.LOCK_DURATION_MS,
+    stalledInterval: config.STALLED_INTERVAL_MS,
+    maxStalledCount: config.MAX_STALLED_COUNT,
+    name: `${hostname()}:${process.pid}`,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, err: err.message }, 'job failed for good');
+  });
+  return {
+    worker,
+    async close(timeoutMs) {
+      const closing = worker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => {
+        timer = setTimeout(() => resolve('deadline'), timeoutMs);
+      });
+      if ((await Promise.race([closing, deadline])) === 'deadline') {
+        log.warn({ timeoutMs }, 'jobs still running at the shutdown deadline; aborting them');
+        worker.cancelAllJobs('worker shutting down');
+      }
+      clearTimeout(timer);
+      await closing;
+    },
+  };
+}
+
+/** BullMQ's job locks are expiring keys: an evicting Redis can lose jobs. */
+export async function warnUnlessNoEviction(connection: Redis, log: ImportWorkerContext['log']): Promise<void> {
+  try {
+    const reply = (await connection.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy !== 'noeviction') log.warn({ policy }, 'Redis maxmemory-policy should be noeviction; jobs can be lost');
+  } catch (err) {
+    log.warn({ err }, 'could not read Redis maxmemory-policy');
+  }
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Integration files share one PostgreSQL and one Redis; a few at a time keeps the timing
+    // tests (shutdown, stalls) honest on a 2-core machine.
+    maxWorkers: 3,
+  },
+});
