@@ -36,7 +36,7 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
       const result = await importCsv(request, {
         db: ctx.db.db,
         pool: ctx.db.pool,
-        source: s3Source(ctx.storage, request.source.key),
+        source: s3Source(ctx.storage, request.source.key, { maxBytes: ctx.config.MAX_FILE_SIZE }),
         limits: ctx.config,
         log,
         signal,

@@ -1,0 +1,60 @@
+import { sql } from 'drizzle-orm';
+import type { Express } from 'express';
+import type { ApiConfig } from '../shared/config.js';
+import { createDb } from '../shared/db/client.js';
+import type { Logger } from '../shared/logger.js';
+import { createImportQueue } from '../shared/queues.js';
+import { createRedis } from '../shared/redis.js';
+import { createStatusStore } from '../shared/status/status-store.js';
+import { buildApp } from './app.js';
+import { QSTASH_IMPORT_PATH } from './routes/qstash-import.js';
+
+export interface Api {
+  app: Express;
+  /** Closes the queue, Redis and the database pool (the HTTP server is the caller's). */
+  close(): Promise<void>;
+}
+
+/** The api's connections and app, from its config: what main.ts runs and tests start in-process. */
+export function createApi(config: ApiConfig, log: Logger): Api {
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const queue = createImportQueue(redis, config.QUEUE_PREFIX);
+  queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
+  const db = createDb({ DATABASE_URL: config.DATABASE_URL, PG_POOL_MAX: 2 }, log);
+  const publicUrl = config.PUBLIC_URL ? new URL(config.PUBLIC_URL) : undefined;
+  const publicPrefix = publicUrl?.pathname.replace(/\/$/, '') ?? '';
+
+  const app = buildApp({
+    queue,
+    status: createStatusStore(config, redis),
+    keys: {
+      currentSigningKey: config.QSTASH_CURRENT_SIGNING_KEY,
+      nextSigningKey: config.QSTASH_NEXT_SIGNING_KEY,
+      clockToleranceSeconds: config.QSTASH_CLOCK_TOLERANCE_SECONDS,
+      url: publicUrl && `${publicUrl.origin}${publicPrefix}${QSTASH_IMPORT_PATH}`,
+    },
+    jobAttempts: config.JOB_ATTEMPTS,
+    jobBackoffMs: config.JOB_BACKOFF_MS,
+    readiness: { redis: () => redis.ping(), postgres: () => db.db.execute(sql`select 1`) },
+    dashboard:
+      config.BULL_BOARD_USERNAME && config.BULL_BOARD_PASSWORD
+        ? {
+            username: config.BULL_BOARD_USERNAME,
+            password: config.BULL_BOARD_PASSWORD,
+            readOnly: config.BULL_BOARD_READ_ONLY,
+            publicPrefix,
+          }
+        : undefined,
+    log,
+  });
+
+  return {
+    app,
+    async close() {
+      await queue.close().catch((err: unknown) => log.warn({ err }, 'queue close failed'));
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}

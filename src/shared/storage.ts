@@ -1,0 +1,166 @@
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { StorageConfig } from './config.js';
+import { ImportError } from './errors.js';
+
+export interface ObjectInfo {
+  size: number;
+  etag?: string;
+}
+
+export interface OpenedObject {
+  stream: Readable;
+  /** The GET's Content-Length; undefined when the store streams without one. */
+  totalBytes: number | undefined;
+}
+
+/** The one bucket this service reads (DESIGN §8), over the S3 API of R2 or a stand-in. */
+export interface Storage {
+  readonly bucket: string;
+  /** @throws ImportError FILE_NOT_FOUND, ACCESS_DENIED or a transient storage code. */
+  head(key: string, signal?: AbortSignal): Promise<ObjectInfo>;
+  /**
+   * Streams the object. The caller must consume or destroy `stream`, or its socket leaks; the
+   * SDK's timeouts do not cover a body that stalls mid-transfer (put an idle timer on it).
+   */
+  open(key: string, signal?: AbortSignal): Promise<OpenedObject>;
+  /** Succeeds for a key that does not exist (S3 answers 204 either way). */
+  delete(key: string): Promise<void>;
+  /** A Readable body needs its length: S3 and R2 refuse uploads of unknown size. */
+  put(key: string, body: Buffer | Readable | string, contentLength?: number): Promise<void>;
+  /** Closes the client's pooled sockets. */
+  close(): void;
+}
+
+export interface StorageOptions {
+  /** SDK attempts per request, first one included; BullMQ retries the whole job on top. */
+  maxAttempts?: number;
+}
+
+export function createStorage(config: StorageConfig, options: StorageOptions = {}): Storage {
+  const client = createS3Client(config, options);
+  const bucket = config.R2_BUCKET_NAME;
+  const send = async <T>(key: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      // Our caller cancelled: not a storage fault, and the caller knows why.
+      if (signal?.aborted) throw err;
+      throw classifyStorageError(err, key);
+    }
+  };
+
+  return {
+    bucket,
+    head: (key, signal) =>
+      send(key, signal, async () => {
+        const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+        // R2 always sends a length; without one the byte count while streaming still guards the limit.
+        return { size: res.ContentLength ?? 0, ...(res.ETag ? { etag: res.ETag } : {}) };
+      }),
+    open: (key, signal) =>
+      send(key, signal, async () => {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+        return { stream: res.Body as Readable, totalBytes: res.ContentLength };
+      }),
+    delete: (key) =>
+      send(key, undefined, async () => {
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      }),
+    put: (key, body, contentLength) =>
+      send(key, undefined, async () => {
+        if (typeof body !== 'string' && !Buffer.isBuffer(body) && contentLength === undefined) {
+          throw new TypeError(`put("${key}"): a stream body needs its contentLength`);
+        }
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength ?? Buffer.byteLength(body as Buffer | string) }),
+        );
+      }),
+    close: () => client.destroy(),
+  };
+}
+
+function createS3Client(config: StorageConfig, options: StorageOptions): S3Client {
+  const endpoint = config.S3_ENDPOINT ?? `https://${config.R2_ACCOUNT_ID}.r2.cloudflarestorage.com`;
+  return new S3Client({
+    region: 'auto',
+    endpoint,
+    forcePathStyle: Boolean(config.S3_ENDPOINT),
+    credentials: { accessKeyId: config.R2_ACCESS_KEY_ID, secretAccessKey: config.R2_SECRET_ACCESS_KEY },
+    // R2 rejected the aws-chunked CRC32 uploads of the SDK's newer defaults (PROTOCOLS.md).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: options.maxAttempts ?? 2,
+    requestHandler: {
+      connectionTimeout: 10_000,
+      // Socket inactivity, body included. Twice the idle timeout so that the reader's own idle
+      // timer (guardSource) reports a stalled body first, as STORAGE_STALLED; this one is the
+      // backstop for a store that never sends its headers.
+      socketTimeout: config.STORAGE_IDLE_TIMEOUT_MS * 2,
+    },
+  });
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'SlowDown', 'ServiceUnavailable', 'InternalError', 'ThrottlingException']);
+const NETWORK_MESSAGE = /socket hang up|aborted|premature close|timed? ?out|other side closed|ECONNRESET|ECONNREFUSED/i;
+
+interface ErrorShape {
+  name?: unknown;
+  Code?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/**
+ * Maps whatever an S3 call or an object body threw to an ImportError naming the key: missing →
+ * FILE_NOT_FOUND, forbidden → ACCESS_DENIED (both permanent); 5xx, throttling, resets, refusals
+ * and timeouts → STORAGE_UNAVAILABLE (retried). Anything else is INTERNAL (retried, bounded).
+ */
+export function classifyStorageError(err: unknown, key: string): ImportError {
+  if (err instanceof ImportError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ErrorShape;
+  const name = str(e.Code) || str(e.name);
+  const code = str(e.code);
+  const message = str(e.message);
+  const status = e.$metadata?.httpStatusCode;
+  const cause = { cause: err };
+
+  if (name === 'NoSuchBucket') {
+    // The configured bucket is wrong: the operator can fix it, so it stays retryable.
+    return new ImportError('STORAGE_UNAVAILABLE', `the storage bucket does not exist (check R2_BUCKET_NAME), so "${key}" cannot be reached`, cause);
+  }
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
+    return new ImportError('FILE_NOT_FOUND', `the file "${key}" does not exist in storage`, cause);
+  }
+  if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
+    return new ImportError('ACCESS_DENIED', `access to the file "${key}" was denied by storage`, cause);
+  }
+  if ((status !== undefined && (status >= 500 || status === 429)) || NETWORK_NAMES.has(name)) {
+    return new ImportError('STORAGE_UNAVAILABLE', `storage is unavailable (${status ?? name}) while reading "${key}"; it will be retried`, cause);
+  }
+  if (NETWORK_CODES.has(code) || NETWORK_MESSAGE.test(message)) {
+    return new ImportError('STORAGE_UNAVAILABLE', `the connection to storage failed (${code || message}) while reading "${key}"; it will be retried`, cause);
+  }
+  return new ImportError('INTERNAL', `unexpected storage error for "${key}": ${message || name || String(err)}`, cause);
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
