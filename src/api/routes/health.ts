@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { withTimeout } from '../../shared/with-timeout.js';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -23,18 +24,4 @@ export function healthRouter(checks: Record<string, ReadinessCheck>, timeoutMs =
     res.status(failed.length ? 503 : 200).json({ status: failed.length ? 'unavailable' : 'ok', checks: Object.fromEntries(results) });
   });
   return router;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

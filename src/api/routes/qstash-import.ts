@@ -5,10 +5,15 @@ import { ImportRequest, type JobState } from '../../shared/contract.js';
 import type { Logger } from '../../shared/logger.js';
 import { JOB, importJobOptions, toJobState, type ImportJobData } from '../../shared/queues.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
+import { withTimeout } from '../../shared/with-timeout.js';
 import { HttpError, NON_RETRYABLE } from '../errors.js';
 import { verifyQstash, type QstashKeys } from '../middleware/verify-qstash.js';
 
 export const QSTASH_IMPORT_PATH = '/qstash/import';
+
+// BullMQ waits for its connection to be ready before any command, even with the offline queue
+// off; past this, Redis counts as down and QStash is told to retry later.
+const QUEUE_TIMEOUT_MS = 2_000;
 
 export interface QstashImportDeps {
   queue: Queue<ImportJobData>;
@@ -38,9 +43,9 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
       const queuedAt = new Date().toISOString();
       await enqueue(deps, { request, deliveryId, queuedAt });
       // queue.add is a no-op for a jobId that exists: the stored deliveryId says who won a race.
-      const job = await deps.queue.getJob(jobId).catch(unavailable);
+      const job = await queueCall(deps.queue.getJob(jobId));
       if (job && job.data.deliveryId !== deliveryId) {
-        res.status(200).json({ jobId, state: toJobState(await job.getState(), job.attemptsMade) });
+        res.status(200).json({ jobId, state: toJobState(await queueCall(job.getState()), job.attemptsMade) });
         return;
       }
       await deps.status
@@ -71,16 +76,18 @@ function parseRequest(body: Buffer): ImportRequest {
 }
 
 async function stateOf(queue: Queue<ImportJobData>, jobId: string): Promise<JobState | undefined> {
-  const job = await queue.getJob(jobId).catch(unavailable);
-  return job ? toJobState(await job.getState().catch(unavailable), job.attemptsMade) : undefined;
+  const job = await queueCall(queue.getJob(jobId));
+  return job ? toJobState(await queueCall(job.getState()), job.attemptsMade) : undefined;
 }
 
 async function enqueue(deps: QstashImportDeps, data: ImportJobData): Promise<void> {
-  await deps.queue
-    .add(JOB.importCsv, data, { ...importJobOptions(deps.jobAttempts, deps.jobBackoffMs), jobId: data.request.jobId })
-    .catch(unavailable);
+  await queueCall(
+    deps.queue.add(JOB.importCsv, data, { ...importJobOptions(deps.jobAttempts, deps.jobBackoffMs), jobId: data.request.jobId }),
+  );
 }
 
-function unavailable(err: unknown): never {
-  throw new HttpError(503, 'queue unavailable, retry later', { cause: err });
+function queueCall<T>(call: Promise<T>): Promise<T> {
+  return withTimeout(call, QUEUE_TIMEOUT_MS).catch((err: unknown) => {
+    throw new HttpError(503, 'queue unavailable, retry later', { cause: err });
+  });
 }
