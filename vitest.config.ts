@@ -10,5 +10,7 @@ export default defineConfig({
     // Integration files share one PostgreSQL and one Redis; a few at a time keeps the timing
     // tests (shutdown, stalls) honest on a 2-core machine.
     maxWorkers: 3,
+    // The AWS SDK warns on every start that it will want Node 22 from 2027; this service targets Node 20.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

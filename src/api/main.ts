@@ -6,7 +6,10 @@ import { createApi } from './create-api.js';
 const config = loadOrExit(() => loadApiConfig());
 const log = createLogger(config, 'api');
 const api = createApi(config, log);
-const server = api.app.listen(config.PORT, () => log.info({ port: config.PORT }, 'api listening'));
+const server = api.app.listen(config.PORT, () => {
+  const address = server.address();
+  log.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'api listening');
+});
 
 registerShutdown(
   log,
