@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CsvOptions } from '../../src/shared/contract.js';
+import { ImportError } from '../../src/shared/errors.js';
+import { createStorage, type Storage } from '../../src/shared/storage.js';
+import { importCsv, type ImportJob } from '../../src/worker/import-csv/import-csv.js';
+import { s3Source } from '../../src/worker/import-csv/s3-source.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { createTestDatabase, silentLogger, type TestDatabase } from '../helpers/test-db.js';
+
+const IDLE_MS = 300;
+const LIMITS = { MAX_FILE_SIZE: 256 * 1024, MAX_COLUMNS: 1000, MAX_RECORD_BYTES: 1024 * 1024 };
+// About 150 KB: past the 64 KiB detection sample, so faults at 100 KB hit while rows are copied.
+const FILE = Buffer.from('id,name\n'.concat(Array.from({ length: 10_000 }, (_, i) => `${i},name ${i}\n`).join('')));
+
+let s3: S3TestServer;
+let storage: Storage;
+let database: TestDatabase;
+
+beforeAll(async () => {
+  [s3, database] = await Promise.all([startS3Server(), createTestDatabase()]);
+  storage = createStorage(s3.config, { maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  storage?.close();
+  await Promise.all([s3?.stop(), database?.drop()]);
+});
+
+const job = (): ImportJob => ({ jobId: `job-${randomUUID()}`, list: { name: 'people' }, csv: CsvOptions.parse({}), invalidRows: 'fail' });
+
+function run(key: string, j: ImportJob) {
+  return importCsv(j, {
+    db: database.db,
+    pool: database.pool,
+    source: s3Source(storage, key, { maxBytes: LIMITS.MAX_FILE_SIZE }),
+    limits: LIMITS,
+    log: silentLogger,
+    idleTimeoutMs: IDLE_MS,
+  });
+}
+
+async function listCount(jobId: string): Promise<number> {
+  const { rows } = await database.pool.query('select count(*)::int as n from lists where job_id = $1', [jobId]);
+  return (rows[0] as { n: number }).n;
+}
+
+describe('importing from the S3 stand-in', () => {
+  it('imports every row of an object streamed from storage', async () => {
+    await s3.storage.put('import/ok.csv', FILE);
+    const result = await run('import/ok.csv', job());
+    expect(result.rows).toBe(10_000);
+  });
+
+  it('fails a stalled download as STORAGE_STALLED and leaves no list behind', async () => {
+    await s3.storage.put('import/stall.csv', FILE);
+    s3.faults.set('import/stall.csv', { kind: 'stall', afterBytes: 100_000 });
+    const j = job();
+    const err = await run('import/stall.csv', j).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).code).toBe('STORAGE_STALLED');
+    expect(await listCount(j.jobId)).toBe(0);
+  });
+
+  it('fails a download reset mid-copy as STORAGE_UNAVAILABLE and leaves no list behind', async () => {
+    await s3.storage.put('import/reset.csv', FILE);
+    s3.faults.set('import/reset.csv', { kind: 'reset', afterBytes: 100_000 });
+    const j = job();
+    const err = await run('import/reset.csv', j).catch((e: unknown) => e);
+    expect((err as ImportError).code).toBe('STORAGE_UNAVAILABLE');
+    expect((err as ImportError).message).toContain('import/reset.csv');
+    expect(await listCount(j.jobId)).toBe(0);
+  });
+
+  it('refuses a file over MAX_FILE_SIZE even when the store under-reports its length', async () => {
+    const big = Buffer.concat([FILE, FILE]);
+    expect(big.length).toBeGreaterThan(LIMITS.MAX_FILE_SIZE);
+    await s3.storage.put('import/liar.csv', big);
+    s3.faults.set('import/liar.csv', { kind: 'shortLength', contentLength: 1_000 });
+    const j = job();
+    const err = await run('import/liar.csv', j).catch((e: unknown) => e);
+    expect((err as ImportError).code).toBe('FILE_TOO_LARGE');
+    expect(await listCount(j.jobId)).toBe(0);
+  });
+});
