@@ -16,7 +16,12 @@ export interface QstashKeys {
  * retrying, so a signing-key mix-up recovers once it is fixed.
  */
 export function verifyQstash(keys: QstashKeys): RequestHandler {
-  const receiver = new Receiver({ currentSigningKey: keys.currentSigningKey, nextSigningKey: keys.nextSigningKey });
+  // devMode false: a stray QSTASH_DEV in the environment must never swap in the SDK's dev keys.
+  const receiver = new Receiver({
+    currentSigningKey: keys.currentSigningKey,
+    nextSigningKey: keys.nextSigningKey,
+    devMode: false,
+  });
   return async (req, _res, next) => {
     const signature = req.get('upstash-signature');
     if (!signature) throw new HttpError(401, 'missing Upstash-Signature header');
