@@ -3,7 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import { Router, type RequestHandler } from 'express';
+import { Router, type Express, type RequestHandler } from 'express';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -24,16 +24,34 @@ export function dashboardRouter(queues: Queue[], options: DashboardOptions): Rou
     serverAdapter,
     options: { uiConfig: { boardTitle: 'CSV imports' } },
   });
+  const board = serverAdapter.getRouter() as Express;
+  // bull-board serves from an Express app of its own, which doesn't inherit the api's settings.
+  board.disable('x-powered-by');
   const router = Router();
   router.use(DASHBOARD_PATH, basicAuth(options.username, options.password));
-  if (options.readOnly) router.use(DASHBOARD_PATH, refuseMutations);
-  router.use(DASHBOARD_PATH, serverAdapter.getRouter() as RequestHandler);
+  router.use(DASHBOARD_PATH, options.readOnly ? refuseMutations : refuseCrossSiteMutations);
+  router.use(DASHBOARD_PATH, board);
   return router;
 }
 
+const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+
 const refuseMutations: RequestHandler = (req, res, next) => {
-  if (req.method === 'GET' || req.method === 'HEAD') return next();
+  if (isRead(req.method)) return next();
   res.status(403).json({ error: 'the dashboard is read-only' });
+};
+
+/**
+ * Browsers resend basic-auth credentials on requests another site makes them send, so a
+ * mutation must come from the dashboard's own page: same-origin by Sec-Fetch-Site or Origin.
+ */
+const refuseCrossSiteMutations: RequestHandler = (req, res, next) => {
+  if (isRead(req.method)) return next();
+  const site = req.get('sec-fetch-site');
+  const origin = req.get('origin');
+  const sameOrigin = site ? site === 'same-origin' : !origin || new URL(origin).host === req.get('host');
+  if (sameOrigin) return next();
+  res.status(403).json({ error: 'cross-site requests to the dashboard are refused' });
 };
 
 function basicAuth(username: string, password: string): RequestHandler {
