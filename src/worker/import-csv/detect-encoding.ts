@@ -61,8 +61,8 @@ interface Utf8Scan {
 }
 
 /**
- * Counts complete multi-byte sequences, sequences that start right but are cut short, and bytes
- * that cannot start or continue UTF-8. A sequence cut by the end of the sample is fine.
+ * Counts complete multi-byte sequences, sequences that start right but are cut short or damaged,
+ * and bytes that cannot start or continue UTF-8. A sequence cut by the end of the sample is fine.
  */
 export function scanUtf8(b: Buffer): Utf8Scan {
   const scan: Utf8Scan = { valid: 0, truncated: 0, garbage: 0, firstBadLine: 0 };
@@ -78,7 +78,13 @@ export function scanUtf8(b: Buffer): Utf8Scan {
     let got = 0;
     while (need > 0 && got < need && i + 1 + got < b.length && isContinuation(b[i + 1 + got]!)) got++;
     if (need > 0 && got === need) {
-      scan.valid++;
+      // Shaped like UTF-8 but forbidden (overlong, surrogate, past U+10FFFF): Node's isUtf8 rejects
+      // these, so the scan must too, or the decoder's ENCODING_ERROR names the wrong line.
+      if (secondByteAllowed(c, b[i + 1]!)) scan.valid++;
+      else {
+        scan.truncated++;
+        if (!scan.firstBadLine) scan.firstBadLine = line;
+      }
       i += 1 + need;
       continue;
     }
@@ -92,6 +98,15 @@ export function scanUtf8(b: Buffer): Utf8Scan {
 }
 
 const isContinuation = (c: number) => c >= 0x80 && c <= 0xbf;
+
+/** The narrower ranges of Unicode's table 3-7 for the byte after E0, ED, F0 and F4. */
+function secondByteAllowed(lead: number, next: number): boolean {
+  if (lead === 0xe0) return next >= 0xa0;
+  if (lead === 0xed) return next <= 0x9f;
+  if (lead === 0xf0) return next >= 0x90;
+  if (lead === 0xf4) return next <= 0x8f;
+  return true;
+}
 
 function detectCjk(sample: Buffer): string | undefined {
   const scores = new Map(chardet.analyse(sample).map((m) => [m.name as string, m.confidence]));

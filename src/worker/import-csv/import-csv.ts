@@ -12,7 +12,7 @@ import { createDecoder, type DecodeStats } from './decode.js';
 import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './detect-encoding.js';
 import { findImportedList, finishList, insertList } from './list-store.js';
 import { RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
-import { sniffDelimiter } from './sniff-delimiter.js';
+import { holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './source.js';
 
 export interface ImportJob {
@@ -49,7 +49,7 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
     try {
       return await importPass(job, deps, forcedStrings);
     } catch (err) {
-      if (!(err instanceof ReplanNeeded)) throw prefixFileName(toImportError(err), deps.source.name);
+      if (!(err instanceof ReplanNeeded)) throw prefixFileName(importErrorOf(err, deps.signal), deps.source.name);
       deps.log.info({ column: err.column }, 'inferred json column holds other values; importing it as string');
       forcedStrings.add(err.column);
     }
@@ -83,12 +83,13 @@ interface OpenStream {
 async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: ReadonlySet<number>, input: OpenStream): Promise<ImportResult> {
   const { limits, signal } = deps;
   const { chunks, totalBytes } = input;
-  const { sample, rest } = await readSample(chunks);
-  if (sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty');
+  const first = await readSample(chunks);
+  if (first.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty');
 
-  const encoding = detectEncoding(sample, job.csv.encoding);
-  const delimiter =
-    job.csv.delimiter === 'auto' ? sniffDelimiter(sampleText(sample, encoding, job.csv.skipRows), job.csv.quote, rest === undefined) : job.csv.delimiter;
+  const encoding = detectEncoding(first.sample, job.csv.encoding);
+  const sniff = job.csv.delimiter === 'auto';
+  const { sample, rest } = sniff ? await readWholeLine(first, encoding, job.csv, limits.MAX_RECORD_BYTES) : first;
+  const delimiter = sniff ? sniffDelimiter(sampleText(sample, encoding, job.csv.skipRows), job.csv.quote, rest === undefined) : job.csv.delimiter;
   const stats: DecodeStats = { sawNul: false };
   const progress = (rows: number) =>
     deps.onProgress?.({ rows, bytes: input.bytes(), totalBytes, percent: percentOf(input.bytes(), totalBytes) });
@@ -108,6 +109,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
     const rows = new RecordsToCopy({
       listId,
       header: job.csv.header,
+      skipRows: job.csv.skipRows,
       hints: hintMap(job.columns),
       forcedStrings,
       invalidRows: job.invalidRows,
@@ -134,7 +136,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       await pipeline(concat(sample, rest), createDecoder(encoding, stats), parser, rows, copy, { signal });
     } catch (err) {
       clientError = err as Error;
-      throw translatePipelineError(err, rows.lastLine, signal);
+      throw translatePipelineError(err, rows, signal);
     }
     await finishList(client, listId, rows.columns, { rowCount: rows.rowsWritten, skippedRows: rows.skippedRows });
     await client.query('COMMIT');
@@ -159,17 +161,40 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
   }
 }
 
-/** Reads the first SAMPLE_BYTES for detection; `rest` is undefined when that was the whole file. */
-async function readSample(chunks: AsyncGenerator<Buffer>) {
+interface Sample {
+  sample: Buffer;
+  /** Undefined when the sample is the whole file. */
+  rest: AsyncGenerator<Buffer> | undefined;
+}
+
+/** Reads the first `bytes` (SAMPLE_BYTES for detection); `rest` is undefined when that was the whole file. */
+async function readSample(chunks: AsyncGenerator<Buffer>, bytes = SAMPLE_BYTES): Promise<Sample> {
   const parts: Buffer[] = [];
   let size = 0;
-  while (size < SAMPLE_BYTES) {
+  while (size < bytes) {
     const next = await chunks.next();
     if (next.done) return { sample: Buffer.concat(parts), rest: undefined };
     parts.push(next.value);
     size += next.value.length;
   }
   return { sample: Buffer.concat(parts), rest: chunks };
+}
+
+/**
+ * Grows the sample (doubling it, up to about a record's size limit) until it holds one whole line
+ * after the skipped rows: a first line longer than the sample was sniffed from a fragment, which
+ * holds no delimiter when its first cell is long, and the file was then read as one column.
+ */
+async function readWholeLine(first: Sample, encoding: EncodingChoice, csv: CsvOptions, maxRecordBytes: number): Promise<Sample> {
+  let { sample, rest } = first;
+  // Twice the limit: a record's bytes are counted in UTF-8, the sample's in the file's encoding.
+  const limit = SAMPLE_BYTES + 2 * maxRecordBytes;
+  while (rest && sample.length < limit && !holdsWholeLine(sampleText(sample, encoding, csv.skipRows), csv.quote)) {
+    const more = await readSample(rest, sample.length);
+    sample = Buffer.concat([sample, more.sample]);
+    rest = more.rest;
+  }
+  return { sample, rest };
 }
 
 async function* concat(first: Buffer, rest: AsyncGenerator<Buffer> | undefined): AsyncGenerator<Buffer> {
@@ -190,13 +215,11 @@ function hintMap(hints: ColumnHint[] | undefined): Map<string, ColumnType> {
   return new Map((hints ?? []).map((h) => [h.name.trim(), h.type]));
 }
 
-function translatePipelineError(err: unknown, lastLine: number, signal: AbortSignal | undefined): unknown {
+function translatePipelineError(err: unknown, rows: RecordsToCopy, signal: AbortSignal | undefined): unknown {
   if (err instanceof ReplanNeeded || err instanceof ImportError) return err;
-  if (signal?.aborted) {
-    return new ImportError('SHUTTING_DOWN', 'the import was interrupted (worker shutting down); it will be retried', { cause: err });
-  }
+  if (signal?.aborted) return shuttingDown(err);
   if (err instanceof CsvError) {
-    const line = lastLine + 1;
+    const line = rows.lineAfterLastRecord(typeof err.empty_lines === 'number' ? err.empty_lines : 0);
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
       return new ImportError('CSV_MALFORMED', `a quoted field starting on line ${line} is never closed (a missing closing quote)`, { cause: err });
     }
@@ -206,6 +229,19 @@ function translatePipelineError(err: unknown, lastLine: number, signal: AbortSig
     return new ImportError('CSV_MALFORMED', `the file is not valid CSV near line ${line}: ${err.message}`, { cause: err });
   }
   return err;
+}
+
+const shuttingDown = (cause: unknown) =>
+  new ImportError('SHUTTING_DOWN', 'the import was interrupted (worker shutting down); it will be retried', { cause });
+
+/**
+ * An abort outside the pipeline (before the first byte, while opening the source or connecting)
+ * surfaces as a bare AbortError; it must still be SHUTTING_DOWN, which the processor requeues at
+ * once, not INTERNAL, which would spend an attempt. A file's own ImportError stands.
+ */
+function importErrorOf(err: unknown, signal: AbortSignal | undefined): ImportError {
+  if (err instanceof ImportError) return err;
+  return signal?.aborted ? shuttingDown(err) : toImportError(err);
 }
 
 function prefixFileName(err: ImportError, name: string): ImportError {

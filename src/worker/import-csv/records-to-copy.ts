@@ -4,6 +4,7 @@ import { ImportError, type PermanentCode, type Problem } from '../../shared/erro
 import { copyJsonKey, copyJsonString, copyJsonText } from './copy-text.js';
 import type { DecodeStats } from './decode.js';
 import { buildColumns, positionalNames } from './header.js';
+import { jsonbProblem } from './jsonb-problem.js';
 import { SAMPLE_ROWS, inferTypes, isJsonContainer } from './infer-types.js';
 
 export const MAX_PROBLEMS = 100;
@@ -21,6 +22,8 @@ export class ReplanNeeded extends Error {
 export interface RecordsToCopyOptions {
   listId: string;
   header: boolean;
+  /** Lines csv-parse drops before the first record (`from_line`). */
+  skipRows: number;
   hints: ReadonlyMap<string, ColumnType>;
   forcedStrings: ReadonlySet<number>;
   invalidRows: 'fail' | 'skip';
@@ -48,28 +51,51 @@ export class RecordsToCopy extends Transform {
   nulRemoved = 0;
   problems: Problem[] = [];
   problemCount = 0;
-  /** Physical line where the last record ended, for errors raised between records. */
-  lastLine = 0;
+  /** Physical line where the last record ended (the skipped preamble before the first one). */
+  private lastLine: number;
+  /** csv-parse's count of skipped blank lines when the last record ended. */
+  private emptyLinesAtLastLine = 0;
 
   private rawNames: string[] | undefined;
   private sample: { cells: string[]; line: number }[] | undefined = [];
   private prefixes: string[] = [];
   private types: ColumnType[] = [];
   private dataRow = 0;
-  private emptyLines = 0;
+  /** CRLFs inside quoted fields so far; csv-parse counts each one as two lines. */
+  private quotedCrlfs = 0;
+  /** csv-parse's own `info.lines` at the last record (0 before the first). */
+  private parsedLines = 0;
   private pending: string[] = [];
   private pendingBytes = 0;
   private stopWriting = false;
 
   constructor(private readonly opts: RecordsToCopyOptions) {
     super({ writableObjectMode: true, writableHighWaterMark: 1024 });
+    this.lastLine = opts.skipRows;
+  }
+
+  /**
+   * Where a record the parser gave up on (an unclosed quote, a record over the size limit)
+   * starts: the line after the last record and after the blank lines csv-parse skipped since,
+   * given as `empty_lines` on its error. (csv-parse also counts blank lines inside a skipped
+   * preamble, so an error in the very first record after one may be placed a line late.)
+   */
+  lineAfterLastRecord(emptyLines: number): number {
+    return this.lastLine + 1 + Math.max(0, emptyLines - this.emptyLinesAtLastLine);
   }
 
   override _transform(parsed: ParsedRecord, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      const line = this.lastLine + 1 + (parsed.info.empty_lines - this.emptyLines);
-      this.lastLine = parsed.info.lines;
-      this.emptyLines = parsed.info.empty_lines;
+      // Where the record starts, counted back from where it ends: counting forward from the
+      // previous record missed the lines skipRows drops before the first one. A record that ends
+      // one csv-parse line after the last (past blank lines) holds no line break: skip the scan.
+      const { lines, empty_lines } = parsed.info;
+      const oneLine = this.parsedLines > 0 && lines - this.parsedLines - (empty_lines - this.emptyLinesAtLastLine) === 1;
+      const breaks = oneLine ? 0 : this.lineBreaksIn(parsed.record);
+      this.parsedLines = lines;
+      this.lastLine = lines - this.quotedCrlfs;
+      this.emptyLinesAtLastLine = empty_lines;
+      const line = this.lastLine - breaks;
       const cells = this.opts.decodeStats.sawNul ? this.removeNuls(parsed.record) : parsed.record;
       if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
       else if (this.sample) {
@@ -203,6 +229,30 @@ export class RecordsToCopy extends Transform {
     return new ImportError(code, `${first.message}${more}`, { problems: this.problems, problemCount: this.problemCount });
   }
 
+  /**
+   * Line breaks kept inside the record's quoted fields (CRLF, LF or CR: one each). Also adds the
+   * record's CRLFs to `quotedCrlfs`: csv-parse steps on both bytes of a quoted CRLF and counts
+   * two lines, so its `info.lines` runs ahead of the file by that many.
+   */
+  private lineBreaksIn(record: string[]): number {
+    let breaks = 0;
+    for (const cell of record) {
+      if (cell.indexOf('\n') === -1 && cell.indexOf('\r') === -1) continue;
+      for (let i = 0; i < cell.length; i++) {
+        const c = cell.charCodeAt(i);
+        if (c === 10) breaks++;
+        else if (c === 13) {
+          breaks++;
+          if (cell.charCodeAt(i + 1) === 10) {
+            i++;
+            this.quotedCrlfs++;
+          }
+        }
+      }
+    }
+    return breaks;
+  }
+
   private removeNuls(cells: string[]): string[] {
     return cells.map((c) => {
       if (!c.includes('\0')) return c;
@@ -233,11 +283,8 @@ function jsonProblem(value: string, declared: boolean): string | undefined {
     return `not valid JSON (${(err as Error).message})`;
   }
   if (!declared && (typeof parsed !== 'object' || parsed === null)) return 'not a JSON object or array';
-  // jsonb refuses \u0000 and unpaired surrogate escapes even though JSON.parse accepts them.
-  if (value.includes('\\u') && /\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]/.test(value)) {
-    return 'holds a \\u0000 or unpaired surrogate escape, which PostgreSQL cannot store';
-  }
-  return undefined;
+  // jsonb refuses some JSON that JSON.parse accepts; one such cell would fail the whole COPY.
+  return jsonbProblem(value);
 }
 
 function trimTrailingEmpty(cells: string[]): string[] {

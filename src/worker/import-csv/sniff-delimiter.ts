@@ -22,6 +22,22 @@ export function sniffDelimiter(sample: string, quote = '"', complete = false): D
   return best?.delimiter ?? ',';
 }
 
+/** Whether the sample holds a whole non-blank line (its line end outside quotes) to sniff from. */
+export function holdsWholeLine(sample: string, quote = '"'): boolean {
+  let inQuotes = false;
+  let blank = true;
+  for (let i = 0; i < sample.length; i++) {
+    const ch = sample[i]!;
+    if (ch === quote) {
+      inQuotes = !inQuotes;
+      blank = false;
+    } else if (!inQuotes && (ch === '\n' || ch === '\r')) {
+      if (!blank) return true;
+    } else blank = false;
+  }
+  return false;
+}
+
 /** Per non-blank line, how often each candidate occurs outside quotes. */
 function countPerLine(sample: string, quote: string, complete: boolean): number[][] {
   const lines: number[][] = [];
