@@ -13,7 +13,7 @@ export interface DecodeStats {
 /**
  * Turns the file's bytes into UTF-8 bytes for csv-parse. UTF-8 input is validated and passed
  * through untouched (the fast path); other encodings go through iconv-lite. Invalid UTF-8, and
- * UTF-16 with unpaired surrogates (which PostgreSQL's jsonb cannot hold), are ENCODING_ERRORs
+ * text with unpaired surrogates (which PostgreSQL's jsonb cannot hold), are ENCODING_ERRORs
  * naming the line.
  */
 export function createDecoder(choice: EncodingChoice, stats: DecodeStats) {
@@ -74,21 +74,21 @@ function invalidUtf8(b: Buffer, linesBefore: number): ImportError {
 function transcode(choice: EncodingChoice, stats: DecodeStats) {
   return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const decoder = iconv.getDecoder(choice.encoding, { stripBOM: false });
-    const checkSurrogates = choice.encoding.startsWith('utf-16');
     let skip = choice.bomLength;
     let lines = 0;
     let pendingHigh = '';
     const emit = (text: string): Buffer | undefined => {
       text = pendingHigh + text;
       pendingHigh = '';
-      if (checkSurrogates) {
-        const last = text.charCodeAt(text.length - 1);
-        if (last >= 0xd800 && last <= 0xdbff) {
-          pendingHigh = text.slice(-1);
-          text = text.slice(0, -1);
-        }
-        if (LONE_SURROGATE.test(text)) throw loneSurrogate(text, lines);
+      // Not only UTF-16 (under any name: utf16, ucs2) can spell an unpaired surrogate: UTF-7 and
+      // CESU-8 can too. Buffer.from would write it as U+FFFD, silently. A pair cut between two
+      // chunks waits for its second half.
+      const last = text.charCodeAt(text.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        pendingHigh = text.slice(-1);
+        text = text.slice(0, -1);
       }
+      if (LONE_SURROGATE.test(text)) throw loneSurrogate(text, lines);
       if (!text) return undefined;
       lines += text.split('\n').length - 1;
       if (!stats.sawNul && text.includes('\0')) stats.sawNul = true;
