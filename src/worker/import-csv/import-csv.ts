@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { parse, CsvError } from 'csv-parse';
+import { CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
@@ -106,34 +106,35 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       await client.query('ROLLBACK');
       return (await findImportedList(deps.db, job.jobId))!;
     }
-    const rows = new RecordsToCopy({
-      listId,
-      header: job.csv.header,
-      skipRows: job.csv.skipRows,
-      hints: hintMap(job.columns),
-      forcedStrings,
-      invalidRows: job.invalidRows,
-      maxColumns: limits.MAX_COLUMNS,
-      maxRows: limits.MAX_ROWS,
-      decodeStats: stats,
-      progressEvery: deps.progressEvery ?? 1000,
-      onProgress: progress,
-    });
-    const parser = parse({
-      delimiter,
-      quote: job.csv.quote,
-      escape: job.csv.escape,
-      record_delimiter: ['\r\n', '\n', '\r'],
-      from_line: job.csv.skipRows + 1,
-      skip_empty_lines: true,
-      relax_quotes: true,
-      relax_column_count: true,
-      max_record_size: limits.MAX_RECORD_BYTES,
-      info: true,
-    });
+    const rows = new RecordsToCopy(
+      {
+        listId,
+        header: job.csv.header,
+        skipRows: job.csv.skipRows,
+        hints: hintMap(job.columns),
+        forcedStrings,
+        invalidRows: job.invalidRows,
+        maxColumns: limits.MAX_COLUMNS,
+        maxRows: limits.MAX_ROWS,
+        decodeStats: stats,
+        progressEvery: deps.progressEvery ?? 1000,
+        onProgress: progress,
+      },
+      {
+        delimiter,
+        quote: job.csv.quote,
+        escape: job.csv.escape,
+        record_delimiter: ['\r\n', '\n', '\r'],
+        from_line: job.csv.skipRows + 1,
+        skip_empty_lines: true,
+        relax_quotes: true,
+        relax_column_count: true,
+        max_record_size: limits.MAX_RECORD_BYTES,
+      },
+    );
     const copy = client.query(copyFrom('COPY list_rows (list_id, row_number, data) FROM STDIN'));
     try {
-      await pipeline(concat(sample, rest), createDecoder(encoding, stats), parser, rows, copy, { signal });
+      await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, copy, { signal });
     } catch (err) {
       clientError = err as Error;
       throw translatePipelineError(err, rows, signal);

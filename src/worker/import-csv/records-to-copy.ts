@@ -1,7 +1,9 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import type { Info, Options as CsvParseOptions } from 'csv-parse';
 import type { ColumnInfo, ColumnType } from '../../shared/contract.js';
 import { ImportError, type PermanentCode, type Problem } from '../../shared/errors.js';
 import { copyJsonKey, copyJsonString, copyJsonText } from './copy-text.js';
+import { CsvRecords } from './csv-records.js';
 import type { DecodeStats } from './decode.js';
 import { buildColumns, positionalNames } from './header.js';
 import { jsonbProblem } from './jsonb-problem.js';
@@ -34,15 +36,11 @@ export interface RecordsToCopyOptions {
   onProgress(rows: number): void;
 }
 
-/** What csv-parse gives with `info: true`. */
-export interface ParsedRecord {
-  record: string[];
-  info: { lines: number; empty_lines: number };
-}
-
 /**
- * Records from csv-parse in, COPY text out in large chunks. Handles the header, samples the first
- * rows to settle column types, checks every row, and collects problems (DESIGN §5).
+ * Decoded CSV bytes in, COPY text out in large chunks. Parses with csv-parse, handles the header,
+ * samples the first rows to settle column types, checks every row, and collects problems
+ * (DESIGN §5). One stream stage for all of it: per-record stream hand-offs cost more than the
+ * work done on a record.
  */
 export class RecordsToCopy extends Transform {
   columns: ColumnInfo[] = [];
@@ -65,13 +63,18 @@ export class RecordsToCopy extends Transform {
   private quotedCrlfs = 0;
   /** csv-parse's own `info.lines` at the last record (0 before the first). */
   private parsedLines = 0;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  private out = Buffer.allocUnsafe(CHUNK_BYTES);
+  private outLength = 0;
   private stopWriting = false;
+  private readonly csv: CsvRecords;
 
-  constructor(private readonly opts: RecordsToCopyOptions) {
-    super({ writableObjectMode: true, writableHighWaterMark: 1024 });
+  constructor(
+    private readonly opts: RecordsToCopyOptions,
+    csvOptions: CsvParseOptions,
+  ) {
+    super();
     this.lastLine = opts.skipRows;
+    this.csv = new CsvRecords(csvOptions, (record, info) => this.onRecord(record, info));
   }
 
   /**
@@ -84,39 +87,43 @@ export class RecordsToCopy extends Transform {
     return this.lastLine + 1 + Math.max(0, emptyLines - this.emptyLinesAtLastLine);
   }
 
-  override _transform(parsed: ParsedRecord, _enc: BufferEncoding, done: TransformCallback): void {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      // Where the record starts, counted back from where it ends: counting forward from the
-      // previous record missed the lines skipRows drops before the first one. A record that ends
-      // one csv-parse line after the last (past blank lines) holds no line break: skip the scan.
-      const { lines, empty_lines } = parsed.info;
-      const oneLine = this.parsedLines > 0 && lines - this.parsedLines - (empty_lines - this.emptyLinesAtLastLine) === 1;
-      const breaks = oneLine ? 0 : this.lineBreaksIn(parsed.record);
-      this.parsedLines = lines;
-      this.lastLine = lines - this.quotedCrlfs;
-      this.emptyLinesAtLastLine = empty_lines;
-      const line = this.lastLine - breaks;
-      const cells = this.opts.decodeStats.sawNul ? this.removeNuls(parsed.record) : parsed.record;
-      if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
-      else if (this.sample) {
-        this.sample.push({ cells, line });
-        if (this.sample.length >= SAMPLE_ROWS) this.settleTypes();
-      } else this.writeRow(cells, line);
-      this.flushIfFull();
+      this.csv.write(chunk);
       done();
     } catch (err) {
       done(err as Error);
     }
   }
 
+  private onRecord(record: string[], info: Readonly<Info>): void {
+    // Where the record starts, counted back from where it ends: counting forward from the
+    // previous record missed the lines skipRows drops before the first one. A record that ends
+    // one csv-parse line after the last (past blank lines) holds no line break: skip the scan.
+    const { lines, empty_lines } = info;
+    const oneLine = this.parsedLines > 0 && lines - this.parsedLines - (empty_lines - this.emptyLinesAtLastLine) === 1;
+    const breaks = oneLine ? 0 : this.lineBreaksIn(record);
+    this.parsedLines = lines;
+    this.lastLine = lines - this.quotedCrlfs;
+    this.emptyLinesAtLastLine = empty_lines;
+    const line = this.lastLine - breaks;
+    const cells = this.opts.decodeStats.sawNul ? this.removeNuls(record) : record;
+    if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
+    else if (this.sample) {
+      this.sample.push({ cells, line });
+      if (this.sample.length >= SAMPLE_ROWS) this.settleTypes();
+    } else this.writeRow(cells, line);
+  }
+
   override _flush(done: TransformCallback): void {
     try {
+      this.csv.end();
       if (this.opts.header && !this.rawNames) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no header row and no data');
       if (this.sample) {
         if (!this.opts.header && this.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no rows');
         this.settleTypes();
       }
-      this.flushPending();
+      this.flushOut();
       if (this.problemCount && this.opts.invalidRows === 'fail') throw this.invalidRowsError();
       done();
     } catch (err) {
@@ -166,9 +173,7 @@ export class RecordsToCopy extends Transform {
       if (this.opts.invalidRows === 'skip') this.skippedRows++;
       else this.stopWriting = true;
     } else if (!this.stopWriting) {
-      const text = `${this.opts.listId}\t${row}\t${body}\n`;
-      this.pending.push(text);
-      this.pendingBytes += text.length;
+      this.append(`${this.opts.listId}\t${row}\t${body}\n`);
       this.rowsWritten++;
       if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
     }
@@ -262,15 +267,20 @@ export class RecordsToCopy extends Transform {
     });
   }
 
-  private flushIfFull(): void {
-    if (this.pendingBytes >= CHUNK_BYTES) this.flushPending();
+  /** Encodes the line straight into the output chunk: no join, no intermediate Buffer per row. */
+  private append(text: string): void {
+    // Three bytes per UTF-16 unit bounds the UTF-8 length without measuring it.
+    const maxBytes = text.length * 3;
+    if (this.outLength + maxBytes > this.out.length) this.flushOut();
+    if (maxBytes > this.out.length) this.push(Buffer.from(text, 'utf8'));
+    else this.outLength += this.out.write(text, this.outLength, 'utf8');
   }
 
-  private flushPending(): void {
-    if (!this.pending.length) return;
-    this.push(Buffer.from(this.pending.join(''), 'utf8'));
-    this.pending = [];
-    this.pendingBytes = 0;
+  private flushOut(): void {
+    if (!this.outLength) return;
+    this.push(this.out.subarray(0, this.outLength));
+    this.out = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.outLength = 0;
   }
 }
 
