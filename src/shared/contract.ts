@@ -8,7 +8,9 @@ import { z } from 'zod';
 
 const JOB_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const METADATA_MAX_BYTES = 16 * 1024;
+const METADATA_MAX_DEPTH = 32;
 
 export const JobId = z
   .string()
@@ -49,9 +51,45 @@ export type ColumnType = (typeof COLUMN_TYPES)[number];
 export const ColumnHint = z.object({ name: z.string().min(1).max(1000), type: z.enum(COLUMN_TYPES) }).strict();
 export type ColumnHint = z.infer<typeof ColumnHint>;
 
-const Metadata = z
-  .record(z.string(), z.unknown())
-  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES, 'list.metadata must be at most 16 KiB');
+/**
+ * A name people see: no control characters (a NUL cannot even be stored), no unpaired surrogate
+ * (PostgreSQL would get U+FFFD in its place). Refused here, where the sender hears why, rather
+ * than by the worker after the job was queued.
+ */
+const DisplayText = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+  .refine((v) => !LONE_SURROGATE.test(v), 'must not contain an unpaired surrogate');
+
+const Metadata = z.record(z.string(), z.unknown()).superRefine((m, ctx) => {
+  const problem = metadataProblem(m);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * What jsonb would refuse or change in list.metadata, checked without recursion (the body may
+ * nest 30,000 levels deep within 64 KiB): too deep, NULs, unpaired surrogates, numbers that
+ * JSON.parse made infinite, more than 16 KiB.
+ */
+function metadataProblem(metadata: Record<string, unknown>): string | undefined {
+  const stack: [value: unknown, depth: number][] = [[metadata, 1]];
+  const storable = (s: string) => !s.includes('\0') && !LONE_SURROGATE.test(s);
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'string' && !storable(value)) return 'list.metadata must not contain NUL characters or unpaired surrogates';
+    if (typeof value === 'number' && !Number.isFinite(value)) return 'list.metadata numbers must be finite';
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > METADATA_MAX_DEPTH) return `list.metadata must be nested at most ${METADATA_MAX_DEPTH} levels deep`;
+    for (const [key, child] of Object.entries(value)) {
+      if (!storable(key)) return 'list.metadata must not contain NUL characters or unpaired surrogates';
+      stack.push([child, depth + 1]);
+    }
+  }
+  if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) return 'list.metadata must be at most 16 KiB';
+  return undefined;
+}
 
 export const ImportRequest = z
   .object({
@@ -59,8 +97,8 @@ export const ImportRequest = z
     source: z.object({ key: SourceKey }).strict(),
     list: z
       .object({
-        name: z.string().min(1).max(200),
-        ownerId: z.string().min(1).max(200).optional(),
+        name: DisplayText,
+        ownerId: DisplayText.optional(),
         metadata: Metadata.optional(),
       })
       .strict(),

@@ -89,9 +89,23 @@ export const isImportError = (err: unknown): err is ImportError => err instanceo
 const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '53300', '57P01', '57P02', '57P03']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** Maps a pg (or socket) error to a transient ImportError, or undefined when it is not one. */
+/**
+ * Maps a pg (or socket) error to a transient ImportError, or undefined when it is not one.
+ * Follows `cause`: Drizzle wraps every driver error in a DrizzleQueryError ("Failed query: …")
+ * whose own code is empty, which made an unreachable database look like an INTERNAL error.
+ */
 export function classifyPgError(err: unknown): ImportError | undefined {
-  const e = err as { code?: unknown; message?: unknown } | null;
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const classified = classifyOne(current, err);
+    if (classified) return classified;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function classifyOne(cause: unknown, err: unknown): ImportError | undefined {
+  const e = cause as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
   if (TRANSIENT_PG_CODES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code)) {

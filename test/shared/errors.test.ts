@@ -16,6 +16,13 @@ describe('import errors', () => {
     expect(classifyPgError(new Error('Connection terminated unexpectedly'))?.code).toBe('DATABASE_UNAVAILABLE');
   });
 
+  it('classifies a driver error Drizzle wrapped (found through cause), not as internal', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' });
+    const wrapped = new Error('Failed query: select "id" from "lists"\nparams: job-1', { cause: refused });
+    expect(toImportError(wrapped)).toMatchObject({ code: 'DATABASE_UNAVAILABLE', retryable: true });
+    expect(toImportError(wrapped).message).not.toContain('Failed query');
+  });
+
   it('leaves other PostgreSQL errors unclassified, so they count as internal', () => {
     expect(classifyPgError({ code: '22P02', message: 'invalid input syntax for type json' })).toBeUndefined();
     expect(toImportError({ code: '22P02', message: 'bad' }).code).toBe('INTERNAL');

@@ -20,6 +20,13 @@ export function createDb(config: { DATABASE_URL: string; PG_POOL_MAX?: number },
     application_name: 'csv-import-worker',
   });
   pool.on('error', (err) => logger.warn({ err }, 'idle postgres client failed'));
+  // pg-pool listens for a client's 'error' only while it sits idle. A checked-out client whose
+  // connection dies (backend terminated, network cut mid-COPY) emits 'error' with no listener,
+  // which crashed the worker with an uncaught EPIPE. The statement in flight receives the same
+  // error and fails the import as transient, so this listener only has to keep the process up.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.debug({ err }, 'postgres connection failed'));
+  });
   let closed: Promise<void> | undefined;
   return {
     db: drizzle(pool, { schema }),

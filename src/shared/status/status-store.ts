@@ -19,6 +19,13 @@ export interface StatusStoreConfig {
   STATUS_TTL_SECONDS: number;
 }
 
+/**
+ * Per request. The SDK's fetch has no timeout of its own: an Upstash endpoint that accepts the
+ * connection and never answers held the webhook's 202 and the worker's import (which awaits its
+ * `running` and final writes) forever. A mirror write that takes longer has failed.
+ */
+export const STATUS_REQUEST_TIMEOUT_MS = 2_000;
+
 export function createStatusStore(config: StatusStoreConfig, redis: IORedis): StatusStore {
   const ttl = config.STATUS_TTL_SECONDS;
   if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
@@ -29,6 +36,9 @@ export function createStatusStore(config: StatusStoreConfig, redis: IORedis): St
       enableTelemetry: false,
       // Our own retry policy lives in the worker's status reporter.
       retry: { retries: 1, backoff: () => 200 },
+      // A function, so each request gets a fresh timer (and an abort throws instead of the SDK
+      // turning it into a fake 200 answer, as it does for a plain AbortSignal).
+      signal: () => AbortSignal.timeout(STATUS_REQUEST_TIMEOUT_MS),
     });
     return {
       async write(doc) {

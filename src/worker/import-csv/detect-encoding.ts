@@ -27,6 +27,8 @@ export function detectEncoding(sample: Buffer, declared = 'auto'): EncodingChoic
   const bom = readBom(sample);
   if (declared !== 'auto') {
     const canonical = canonicalName(declared);
+    // "UTF-16" names no byte order: the BOM gives it (iconv would keep the BOM as a U+FEFF).
+    if (canonical === 'utf16' && bom && bom.encoding !== 'utf-8') return bom;
     return { encoding: canonical, bomLength: bom && bom.encoding === canonical ? bom.bomLength : 0 };
   }
   if (bom) return bom;
@@ -43,7 +45,9 @@ export function detectEncoding(sample: Buffer, declared = 'auto'): EncodingChoic
 
 function canonicalName(name: string): string {
   const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return n === 'utf8' ? 'utf-8' : n === 'utf16le' ? 'utf-16le' : n === 'utf16be' ? 'utf-16be' : name;
+  // iconv-lite's ucs2 is UTF-16LE under another name.
+  if (n === 'utf16le' || n === 'ucs2') return 'utf-16le';
+  return n === 'utf8' ? 'utf-8' : n === 'utf16be' ? 'utf-16be' : n === 'utf16' ? 'utf16' : name;
 }
 
 function readBom(b: Buffer): EncodingChoice | undefined {
