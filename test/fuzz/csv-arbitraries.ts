@@ -1,0 +1,355 @@
+import fc from 'fast-check';
+import type { ImportLimits } from '../../src/shared/config.js';
+import { DELIMITERS, type Delimiter, type ImportRequestInput } from '../../src/shared/contract.js';
+import { TEXT_ENCODINGS, encodeText, type TextEncoding } from '../helpers/encode-text.js';
+
+/**
+ * fast-check generators for the engine fuzz tests. `csvSpec` describes a valid CSV file and
+ * `renderCsv` writes it, together with the table the file holds: the expectation comes from the
+ * generator's own cells, never from our parser. `hostileCase` is random bytes or a valid file
+ * damaged by random mutations, with random (valid) job options and limits.
+ */
+
+export type CsvInput = NonNullable<ImportRequestInput['csv']>;
+
+/** How a job may name each file encoding (`auto` is always possible too). */
+const DECLARED_NAMES: Record<TextEncoding, string[]> = {
+  'utf-8': ['utf-8', 'UTF-8', 'utf8'],
+  'utf-8-bom': ['utf-8', 'UTF8'],
+  // The generic names leave the byte order to the BOM.
+  'utf-16le': ['utf-16le', 'UTF-16', 'UTF-16LE', 'ucs2'],
+  'utf-16be': ['utf-16be', 'UTF-16', 'UTF-16BE', 'utf16'],
+};
+
+const LINE_ENDS = ['\n', '\r\n', '\r'] as const;
+type LineEnd = (typeof LINE_ENDS)[number];
+
+/** What breaks CSV quoting, COPY text format or JSON, and text that looks like either. */
+const HOSTILE_PIECES = [
+  '"', '""', ',', ';', '\t', '|', '\r', '\n', '\r\n', '\\', '\\\\', '\\N', '\\.', '\\.\n', '\\u0000', '\\ud800',
+  '\u2028', '\u2029', '\0', '\ufeff', '\ufffd', '\u00a0', ' ', "'", '{', '[', '}', ']', '\u001b', '\u007f',
+  '😀', '𝄞', '\u{10ffff}', 'é', 'e\u0301', '中文', '👩‍👩‍👧', 'null', '-0', '00123',
+];
+
+const piece = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...HOSTILE_PIECES) },
+  // Any Unicode scalar value, astral planes included (never a lone surrogate).
+  { weight: 4, arbitrary: fc.string({ unit: 'binary', maxLength: 4 }) },
+  { weight: 4, arbitrary: fc.string({ maxLength: 8 }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('x', 'é', '😀', '"', '\\', '\n', '\0'), fc.integer({ min: 50, max: 3_000 }))
+      .map(([c, n]) => c.repeat(n)),
+  },
+);
+
+/** A cell as the generator means it (before quoting). */
+export const cellText = fc.array(piece, { maxLength: 5 }).map((parts) => parts.join(''));
+
+/** The header name the engine should store for a raw header cell: NULs removed, then trimmed. */
+export const cleanName = (raw: string) => raw.replaceAll('\0', '').trim();
+
+/**
+ * Values that are a JSON object or array would be inferred as json columns and stored parsed;
+ * the valid-CSV property is about text, so such a cell gets a leading `x`.
+ */
+const JSON_START = /^\s*[[{]/;
+const notJson = (v: string): string => (JSON_START.test(v.replaceAll('\0', '')) ? 'x' + v : v);
+
+interface Line {
+  cells: string[];
+  /** Quote the cell even when it does not need it. */
+  quote: boolean[];
+  end: LineEnd;
+  /** Blank lines after this one (skipped by the engine). */
+  blanks: LineEnd[];
+}
+
+const lineOf = (cells: fc.Arbitrary<string[]>, width: number): fc.Arbitrary<Line> =>
+  fc.record({
+    cells,
+    quote: fc.array(fc.boolean(), { minLength: width, maxLength: width }),
+    end: fc.constantFrom(...LINE_ENDS),
+    blanks: fc.array(fc.constantFrom(...LINE_ENDS), { maxLength: 2 }),
+  });
+
+export interface CsvSpec {
+  width: number;
+  delimiter: Delimiter;
+  /** Leave `delimiter: 'auto'` to the sniffer (cells holding any candidate are then quoted). */
+  sniff: boolean;
+  /** Leave a quote inside an unquoted cell unquoted (only without sniffing). */
+  strayQuotes: boolean;
+  encoding: TextEncoding;
+  /** Index into the declared names of the encoding, or -1 for `auto`. */
+  declared: number;
+  header: boolean;
+  preamble: { text: string; end: LineEnd }[];
+  names: Line;
+  rows: Line[];
+  finalEnd: boolean;
+  /** A cell of about this many characters somewhere, past the 64 KiB the engine samples. */
+  huge: { row: number; length: number } | null;
+  /** Where the source cuts its chunks, as fractions of the file, and near the sample's end. */
+  cuts: number[];
+  sampleEdge: number;
+}
+
+export const csvSpec: fc.Arbitrary<CsvSpec> = fc.integer({ min: 1, max: 6 }).chain((width) => {
+  const cells = fc.array(cellText.map(notJson), { minLength: width, maxLength: width });
+  const names = fc.uniqueArray(
+    cellText.filter((n) => cleanName(n) !== ''),
+    { minLength: width, maxLength: width, selector: cleanName },
+  );
+  return fc.record({
+    width: fc.constant(width),
+    delimiter: fc.constantFrom(...DELIMITERS),
+    sniff: fc.boolean(),
+    strayQuotes: fc.boolean(),
+    encoding: fc.constantFrom(...TEXT_ENCODINGS),
+    declared: fc.integer({ min: -1, max: 3 }),
+    header: fc.boolean(),
+    preamble: fc.array(fc.record({ text: fc.stringMatching(/^[a-z ,;|\t]{0,12}$/), end: fc.constantFrom(...LINE_ENDS) }), {
+      maxLength: 2,
+    }),
+    names: lineOf(names, width),
+    rows: fc.array(lineOf(cells, width), { maxLength: 25 }),
+    finalEnd: fc.boolean(),
+    huge: fc.option(fc.record({ row: fc.nat(), length: fc.integer({ min: 60_000, max: 90_000 }) }), { freq: 10 }),
+    cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 10 }),
+    sampleEdge: fc.integer({ min: -4, max: 4 }),
+  });
+});
+
+/** What the engine must store for a file: the generator's table, NULs removed. */
+export type Expected =
+  | { ok: true; names: string[]; rows: string[][]; nulRemoved: number }
+  | { ok: false; code: 'EMPTY_FILE' };
+
+export interface RenderedCsv {
+  bytes: Buffer;
+  cuts: number[];
+  csv: CsvInput;
+  expected: Expected;
+}
+
+export function renderCsv(spec: CsvSpec): RenderedCsv {
+  const rows = spec.rows.map((r) => ({ ...r, cells: [...r.cells] }));
+  if (spec.huge && rows.length) rows[spec.huge.row % rows.length]!.cells[0] = `h${'é'.repeat(spec.huge.length / 2)}😀`;
+  const lines = spec.header ? [spec.names, ...rows] : rows;
+  const text = renderPreamble(spec.preamble) + renderLines(spec, lines);
+  const bytes = encodeText(text, spec.encoding);
+  const sampleEdge = 64 * 1024 + spec.sampleEdge;
+  return {
+    bytes,
+    cuts: [...spec.cuts.map((f) => Math.floor(f * bytes.length)), sampleEdge],
+    csv: {
+      delimiter: spec.sniff ? 'auto' : spec.delimiter,
+      encoding: spec.declared < 0 ? 'auto' : DECLARED_NAMES[spec.encoding][spec.declared % DECLARED_NAMES[spec.encoding].length]!,
+      header: spec.header,
+      skipRows: spec.preamble.length,
+    },
+    expected: expectedTable(spec.header ? spec.names.cells : undefined, rows.map((r) => r.cells)),
+  };
+}
+
+/** Preamble lines; a CR before a blank LF line would make one CRLF of two lines, so it is an LF. */
+function renderPreamble(preamble: CsvSpec['preamble']): string {
+  return preamble
+    .map((p, i) => {
+      const next = preamble[i + 1];
+      return p.text + (p.end === '\r' && next?.text === '' && next.end !== '\r' ? '\n' : p.end);
+    })
+    .join('');
+}
+
+function renderLines(spec: CsvSpec, lines: Line[]): string {
+  const candidates = spec.sniff ? DELIMITERS : [spec.delimiter];
+  const field = (value: string, forced: boolean, only: boolean) => {
+    const needsQuotes =
+      forced ||
+      value.startsWith('"') ||
+      /[\r\n]/.test(value) ||
+      candidates.some((d) => value.includes(d)) ||
+      // A lone empty cell would be a blank line, which is skipped.
+      (only && value === '') ||
+      (value.includes('"') && (spec.sniff || !spec.strayQuotes));
+    return needsQuotes ? `"${value.replaceAll('"', '""')}"` : value;
+  };
+  return lines
+    .map((line, i) => {
+      const last = i === lines.length - 1;
+      const cells = line.cells.map((c, j) =>
+        // Without a BOM, U+FEFF opening the file would be read as one.
+        field(c, line.quote[j]! || (i === 0 && j === 0 && spec.preamble.length === 0 && c.startsWith('\ufeff')), line.cells.length === 1),
+      );
+      const end = last && !spec.finalEnd ? '' : line.end + (last ? '' : line.blanks.join(''));
+      return cells.join(spec.delimiter) + end;
+    })
+    .join('');
+}
+
+function expectedTable(header: string[] | undefined, rows: string[][]): Expected {
+  const nuls = (cells: string[]) => cells.reduce((n, c) => n + c.split('\0').length - 1, 0);
+  const clean = rows.map((r) => r.map((c) => c.replaceAll('\0', '')));
+  const nulRemoved = rows.reduce((n, r) => n + nuls(r), header ? nuls(header) : 0);
+  if (header) return { ok: true, names: header.map(cleanName), rows: clean, nulRemoved };
+  if (rows.length === 0) return { ok: false, code: 'EMPTY_FILE' };
+  // Without a header the widest row (trailing empty cells not counted) sets the columns.
+  const width = Math.max(...clean.map(usedWidth));
+  return {
+    ok: true,
+    names: Array.from({ length: width }, (_, i) => `column_${i + 1}`),
+    rows: clean.map((r) => r.slice(0, width)),
+    nulRemoved,
+  };
+}
+
+/** Cells up to the last non-empty one. */
+function usedWidth(cells: string[]): number {
+  let n = cells.length;
+  while (n > 0 && cells[n - 1] === '') n--;
+  return n;
+}
+
+// ---- hostile input: random bytes, and valid files damaged by mutations
+
+const fraction = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
+
+/** Byte sequences that are meaningful somewhere in the pipeline. */
+const SPECIAL_BYTES: Buffer[] = [
+  '"', '\r', '\n', '\r\n', '\0', ',', ';', '\t', '|', '\\', '\\.', '\\N', "'", '"\n', '\n"', '""',
+]
+  .map((s) => Buffer.from(s, 'utf8'))
+  .concat(
+    [[0xef, 0xbb, 0xbf], [0xff, 0xfe], [0xfe, 0xff], [0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf0, 0x9f], [0xf0, 0x9f, 0x98],
+     [0x00, 0xd8], [0xd8, 0x00], [0x00, 0xdc], [0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0x0d, 0x00], [0x0a, 0x00],
+     [0x22, 0x00], [0x00, 0x22]].map((b) => Buffer.from(b)),
+  );
+
+/** Lines whose cell is JSON PostgreSQL may refuse (or accept), for columns declared or inferred json. */
+const JSON_LINES: Buffer[] = [
+  '{"a":1}', '[1,2]', '"{""a"":""\\u0000""}"', '"[""\\ud800""]"', '"[""\\udc00\\ud800""]"', '[1e999999]', '[-1e-99999]',
+  '[1e131071]', '[1e131072]', '[0.5e-16383]', '{"a":1.7976931348623157e309}', `[${'9'.repeat(140_000)}]`,
+  `${'['.repeat(20_000)}${']'.repeat(20_000)}`, `"${'{""a"":'.repeat(3_000)}1${'}'.repeat(3_000)}"`, `${'['.repeat(500)}${']'.repeat(500)}`,
+].map((line) => Buffer.from(`\n${line}\n`, 'utf8'));
+
+export type Mutation =
+  | { kind: 'set'; at: number; byte: number }
+  | { kind: 'insert'; at: number; bytes: Uint8Array }
+  | { kind: 'delete'; at: number; length: number }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'repeat'; at: number; length: number; times: number };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({
+    kind: fc.constant('set' as const),
+    at: fraction,
+    byte: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x00, 0x0a, 0x0d, 0x22, 0x2c, 0x5c, 0x80, 0xc3, 0xed, 0xf0, 0xff)),
+  }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fraction,
+    bytes: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.constantFrom(...SPECIAL_BYTES), fc.constantFrom(...JSON_LINES)),
+  }),
+  fc.record({ kind: fc.constant('delete' as const), at: fraction, length: fc.integer({ min: 1, max: 64 }) }),
+  fc.record({ kind: fc.constant('truncate' as const), at: fraction }),
+  fc.record({
+    kind: fc.constant('repeat' as const),
+    at: fraction,
+    length: fc.integer({ min: 1, max: 200 }),
+    times: fc.integer({ min: 2, max: 50 }),
+  }),
+);
+
+export function mutate(bytes: Buffer, mutations: readonly Mutation[]): Buffer {
+  let b = bytes;
+  for (const m of mutations) {
+    const at = Math.floor(m.at * (b.length + 1));
+    switch (m.kind) {
+      case 'set':
+        if (b.length) {
+          b = Buffer.from(b);
+          b[Math.min(at, b.length - 1)] = m.byte;
+        }
+        break;
+      case 'insert':
+        b = Buffer.concat([b.subarray(0, at), m.bytes, b.subarray(at)]);
+        break;
+      case 'delete':
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at + m.length)]);
+        break;
+      case 'truncate':
+        b = b.subarray(0, at);
+        break;
+      case 'repeat': {
+        const slice = b.subarray(at, at + m.length);
+        b = Buffer.concat([b.subarray(0, at), ...Array<Buffer>(m.times).fill(slice), b.subarray(at)]);
+        break;
+      }
+    }
+  }
+  return b;
+}
+
+export interface HostileCase {
+  bytes: Buffer;
+  cuts: number[];
+  csv: CsvInput;
+  /** Header names declared as json columns. */
+  jsonColumns: string[];
+  invalidRows: 'fail' | 'skip';
+  limits: ImportLimits;
+}
+
+/** Encodings a job may name: the usual ones, and decoders that can yield lone surrogates. */
+const HOSTILE_ENCODINGS = [
+  'auto', 'auto', 'auto', 'utf-8', 'utf-16le', 'utf-16be', 'UTF-16', 'windows-1252', 'latin1', 'shift_jis', 'gb18030',
+  'big5', 'euc-kr', 'utf7', 'ucs2', 'cesu8', 'utf32',
+];
+const QUOTES = ['"', '"', '"', "'", '\\', ',', ';', '\t', '\n', 'a'];
+
+const hostileOptions = fc.record({
+  delimiter: fc.constantFrom('auto', ...DELIMITERS),
+  encoding: fc.constantFrom(...HOSTILE_ENCODINGS),
+  header: fc.boolean(),
+  skipRows: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 })),
+  quote: fc.constantFrom(...QUOTES),
+  escape: fc.constantFrom(...QUOTES),
+});
+
+const hostileLimits: fc.Arbitrary<ImportLimits> = fc.record({
+  MAX_FILE_SIZE: fc.constantFrom(200 * 1024 * 1024, 200 * 1024 * 1024, 4_096),
+  MAX_COLUMNS: fc.constantFrom(1_000, 1_000, 3, 40),
+  MAX_RECORD_BYTES: fc.constantFrom(1024 * 1024, 1024 * 1024, 1_024, 8_192),
+  MAX_ROWS: fc.constantFrom(undefined, undefined, undefined, 1, 5),
+});
+
+const randomBytes = fc.record({
+  bytes: fc.uint8Array({ maxLength: 3_000 }).map((a) => Buffer.from(a)),
+  names: fc.constant(['a', 'column_1']),
+});
+
+const damagedCsv = fc.tuple(csvSpec, fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([spec, mutations]) => ({
+  bytes: mutate(renderCsv(spec).bytes, mutations),
+  names: spec.header ? spec.names.cells.map(cleanName).filter((n) => n.length <= 1_000) : ['column_1', 'column_2'],
+}));
+
+export const hostileCase: fc.Arbitrary<HostileCase> = fc
+  .record({
+    input: fc.oneof({ weight: 1, arbitrary: randomBytes }, { weight: 3, arbitrary: damagedCsv }),
+    csv: hostileOptions,
+    jsonCount: fc.nat(2),
+    invalidRows: fc.constantFrom('fail' as const, 'skip' as const),
+    limits: hostileLimits,
+    cuts: fc.array(fraction, { maxLength: 8 }),
+  })
+  .map(({ input, csv, jsonCount, invalidRows, limits, cuts }) => ({
+    bytes: input.bytes,
+    cuts: cuts.map((f) => Math.floor(f * input.bytes.length)),
+    csv,
+    jsonColumns: input.names.slice(0, jsonCount),
+    invalidRows,
+    limits,
+  }));
