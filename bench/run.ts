@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { runBench } from './bench.js';
+import { summariseProfile } from './profile-summary.js';
+import { datasetInfo, formatWarnings, formatTable, ratios, summarise, writeResults } from './report.js';
+import { VARIANTS, type VariantName, type WorkerMode } from './variants.js';
+
+/**
+ * npm run bench -- [--rows N] [--columns N] [--runs K] [--seed S] [--variants ours,reference,floor]
+ *                  [--worker tsx|dist] [--profile]
+ * Prints a table of medians and the ratios, and writes every run to bench/results/<timestamp>.json.
+ */
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    columns: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '3' },
+    seed: { type: 'string', default: '1' },
+    variants: { type: 'string', default: VARIANTS.join(',') },
+    worker: { type: 'string', default: 'tsx' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+
+const positive = (name: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+  return n;
+};
+const variants = values.variants.split(',').map((v) => {
+  if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}; choose from ${VARIANTS.join(', ')}`);
+  return v as VariantName;
+});
+if (values.worker !== 'tsx' && values.worker !== 'dist') throw new Error('--worker must be tsx or dist (run npm run build first)');
+
+const options = {
+  rows: positive('rows', values.rows),
+  columns: positive('columns', values.columns),
+  runs: positive('runs', values.runs),
+  seed: positive('seed', values.seed),
+  variants,
+  workerMode: values.worker as WorkerMode,
+  profile: values.profile,
+  log: (message: string) => process.stderr.write(`[bench ${(process.uptime()).toFixed(1).padStart(6)} s] ${message}\n`),
+};
+const startedAt = new Date().toISOString();
+const { dataset, results, profiles } = await runBench(options);
+const summary = summarise(results);
+process.stdout.write(`\n${dataset.rows.toLocaleString('en-US')} rows × ${dataset.columns} columns, ${(dataset.csvBytes / 1024 ** 2).toFixed(1)} MB CSV, ${options.runs} runs each (worker via ${options.workerMode})\n\n`);
+process.stdout.write(`${formatTable(summary)}\n${formatWarnings(results)}\n`);
+const path = await writeResults('', {
+  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  workerMode: options.workerMode,
+  dataset: datasetInfo(dataset),
+  summary,
+  ratios: ratios(summary),
+  runs: results,
+});
+process.stdout.write(`\nresults: ${path}\n`);
+for (const profile of profiles) process.stdout.write(`\nworker profile ${profile}\n${await summariseProfile(profile)}\n`);

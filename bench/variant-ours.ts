@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ImportRequest, statusKey } from '../src/shared/contract.js';
+import { createImportQueue, importJobOptions, JOB, QUEUE, type ImportJobData } from '../src/shared/queues.js';
+import { failOnExit, spawnChild, type Child } from './child.js';
+import { BENCH_REDIS_URL, REPO_ROOT, childEnv } from './env.js';
+import { measure, resultOf } from './measure.js';
+import type { RunContext, VariantResult } from './variants.js';
+import { verifyList } from './verify.js';
+
+export interface LoopDelay {
+  maxMs: number;
+  p99Ms: number;
+  meanMs: number;
+}
+
+const IMPORT_TIMEOUT_MS = 60 * 60_000;
+const LOOP_MONITOR = pathToFileURL(join(REPO_ROOT, 'bench/loop-monitor.ts')).href;
+
+/**
+ * The real path: a job added to BullMQ (a queue prefix of its own), taken by a worker child
+ * process (src/worker/main.ts as deployed, started fresh so its peak RSS is this import's), read
+ * from S3, committed as a list. Timed from `queue.add` to `completed`.
+ */
+export async function runOurs(ctx: RunContext): Promise<Omit<VariantResult, 'run'>> {
+  const prefix = `{csv-import-bench-${ctx.runId}}`;
+  const jobId = `bench-ours-${ctx.runId}`;
+  const loopFile = join(ctx.logDir, `${ctx.runId}-loop.json`);
+  const connection = new Redis(BENCH_REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = createImportQueue(connection, prefix);
+  // BullMQ never closes a connection it was given, so both are quit here at the end.
+  const eventsConnection = new Redis(BENCH_REDIS_URL, { maxRetriesPerRequest: null });
+  const events = new QueueEvents(QUEUE.importCsv, { connection: eventsConnection, prefix });
+  const worker = spawnWorker(ctx, prefix, loopFile);
+  try {
+    await worker.waitForLine((line) => line.includes('"msg":"worker started"'), 60_000);
+    await events.waitUntilReady();
+    // Lets the worker's BullMQ connections settle, so start-up work is not charged to the import.
+    await new Promise((r) => setTimeout(r, 500));
+    worker.process.kill('SIGUSR2');
+    const m = await measure(worker.pid, ctx.db.name, async () => {
+      const job = await queue.add(JOB.importCsv, jobData(jobId, ctx), { ...importJobOptions(1, 1_000), jobId });
+      await Promise.race([job.waitUntilFinished(events, IMPORT_TIMEOUT_MS), failOnExit(worker, 'the worker')]);
+    });
+    await worker.stop();
+    const loopDelay = await readLoopDelay(loopFile);
+    const verified = await verifyList(ctx.db.url, jobId, ctx.dataset);
+    return { ...resultOf('ours', m, verified), ...(loopDelay ? { loopDelay } : {}) };
+  } finally {
+    await worker.stop();
+    await events.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await connection.del(statusKey(jobId));
+    await connection.quit();
+    eventsConnection.disconnect();
+  }
+}
+
+function spawnWorker(ctx: RunContext, prefix: string, loopFile: string): Child {
+  const entry = ctx.workerMode === 'dist' ? 'dist/worker/main.js' : 'src/worker/main.ts';
+  const env = childEnv({
+    ...ctx.s3.env,
+    DATABASE_URL: ctx.db.url,
+    REDIS_URL: BENCH_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    WORKER_CONCURRENCY: '1',
+    JOB_ATTEMPTS: '1',
+    // The default 200 MiB limit would refuse the 1M-row file and the memory bench's 1 GB one.
+    MAX_FILE_SIZE: String(16 * 1024 ** 3),
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    // Status goes to the BullMQ Redis, never to an Upstash a developer may have configured.
+    UPSTASH_REDIS_REST_URL: '',
+    UPSTASH_REDIS_REST_TOKEN: '',
+    // tsx first: the monitor is TypeScript too, and NODE_OPTIONS imports load in order.
+    NODE_OPTIONS: `--import tsx --import ${LOOP_MONITOR}`,
+    BENCH_LOOP_DELAY_FILE: loopFile,
+  });
+  // --cpu-prof is refused in NODE_OPTIONS, so it goes on the command line. Not --cpu-prof-name:
+  // the loader-hooks thread (tsx) writes a profile too and would overwrite the main thread's.
+  const profile = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.profileDir, ctx.runId)}`] : [];
+  return spawnChild(process.execPath, [...profile, entry], { env, cwd: REPO_ROOT, logPath: join(ctx.logDir, `${ctx.runId}-worker.log`) });
+}
+
+function jobData(jobId: string, ctx: RunContext): ImportJobData {
+  // Parsed like the api parses a webhook body, so the defaults (auto delimiter and encoding,
+  // inferred types, invalidRows "fail") are what a real job gets.
+  const request = ImportRequest.parse({ jobId, source: { key: ctx.key }, list: { name: `bench ${ctx.runId}` } });
+  return { request, deliveryId: `bench-${ctx.runId}`, queuedAt: new Date().toISOString() };
+}
+
+async function readLoopDelay(path: string): Promise<LoopDelay | undefined> {
+  try {
+    const { maxMs, p99Ms, meanMs } = JSON.parse(await readFile(path, 'utf8')) as LoopDelay;
+    return { maxMs, p99Ms, meanMs };
+  } catch {
+    return undefined;
+  }
+}
