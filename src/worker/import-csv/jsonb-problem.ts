@@ -13,8 +13,15 @@ const MAX_EXPONENT = 1_073_741_822;
 const NUMBER = /-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?/y;
 const BAD_ESCAPE = 'holds a \\u0000 or unpaired surrogate escape, which PostgreSQL cannot store';
 
+// A cell shorter than this cannot nest too deep; without an exponent or a \u escape its numbers
+// and strings cannot break a limit either (that takes over 100,000 digits).
+const QUICK_CHECK_MAX_LENGTH = MAX_JSON_DEPTH;
+const EXPONENT_OR_ESCAPE = /\d[eE]|\\u/;
+
 /** Why jsonb cannot hold this valid JSON text, or undefined when it can. */
 export function jsonbProblem(json: string): string | undefined {
+  // The row loop calls this for every json cell: most are short and plain, so skip the scan.
+  if (json.length <= QUICK_CHECK_MAX_LENGTH && !EXPONENT_OR_ESCAPE.test(json)) return undefined;
   let depth = 0;
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i);
