@@ -18,7 +18,7 @@ export interface LoopDelay {
 }
 
 const IMPORT_TIMEOUT_MS = 60 * 60_000;
-const LOOP_MONITOR = pathToFileURL(join(REPO_ROOT, 'bench/loop-monitor.ts')).href;
+const LOOP_MONITOR = pathToFileURL(join(REPO_ROOT, 'bench/loop-monitor.mjs')).href;
 
 /**
  * The real path: a job added to BullMQ (a queue prefix of its own), taken by a worker child
@@ -76,8 +76,9 @@ function spawnWorker(ctx: RunContext, prefix: string, loopFile: string): Child {
     // Status goes to the BullMQ Redis, never to an Upstash a developer may have configured.
     UPSTASH_REDIS_REST_URL: '',
     UPSTASH_REDIS_REST_TOKEN: '',
-    // tsx first: the monitor is TypeScript too, and NODE_OPTIONS imports load in order.
-    NODE_OPTIONS: `--import tsx --import ${LOOP_MONITOR}`,
+    // tsx only for the TypeScript entry: its loader runs a thread of its own, which a dist/
+    // worker (what production runs) must not pay for in the RSS figures.
+    NODE_OPTIONS: ctx.workerMode === 'dist' ? `--import ${LOOP_MONITOR}` : `--import tsx --import ${LOOP_MONITOR}`,
     BENCH_LOOP_DELAY_FILE: loopFile,
   });
   // --cpu-prof is refused in NODE_OPTIONS, so it goes on the command line. Not --cpu-prof-name:
