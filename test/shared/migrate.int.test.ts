@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../src/shared/db/migrate.js';
+import { TEST_PG_URL, databaseUrl } from '../helpers/env.js';
+
+const name = `csv_import_migrate_${randomBytes(4).toString('hex')}`;
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+afterAll(() => admin(`drop database if exists ${name} with (force)`));
+
+describe('migrations', () => {
+  it('are safe to run from several processes at once (the advisory lock serialises them)', async () => {
+    await admin(`create database ${name}`);
+    const url = databaseUrl(name);
+    await Promise.all(Array.from({ length: 4 }, () => runMigrations(url)));
+
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows: tables } = await client.query(
+        "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
+      );
+      expect(tables.map((t) => t.table_name)).toEqual(['list_columns', 'list_rows', 'lists']);
+      const { rows: applied } = await client.query('select count(*)::int as n from drizzle.__drizzle_migrations');
+      expect(applied[0].n).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+});
