@@ -2,19 +2,25 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
- * What the store does wrong for one key. `status` answers without asking the store (every method,
- * or only `method`), `times` times (always when absent). The others act on a successful GET:
- * `stall` sends the headers and `afterBytes` bytes (at most all but the last), then nothing,
- * keeping the socket open; `reset` sends as much, then resets the connection; `shortLength` makes HEAD report
- * `contentLength` and sends the GET body without a Content-Length (chunked), which is how a
- * store can lie about a size over HTTP. `hang` never answers at all (not even headers).
+ * What the store does wrong for one key, `times` times (always when absent). `status` answers
+ * without asking the store (every method, or only `method`). `stall`, `reset` and `shortLength`
+ * act on a successful GET (only GETs count towards `times`): `stall` sends the headers and
+ * `afterBytes` bytes (at most all but the last), then nothing, keeping the socket open; `reset`
+ * sends as much, then resets the connection; `shortLength` makes HEAD report `contentLength` and
+ * sends the GET body without a Content-Length (chunked), which is how a store can lie about a
+ * size over HTTP. `hang` never answers at all (not even headers), whatever the method.
+ * `deleteAfterHead` answers a HEAD truthfully, then deletes the object before the answer leaves,
+ * so the GET that follows finds it gone (a user deleting the file mid-import). `throttle` sends
+ * the GET body at `bytesPerSecond` (a slow link: data keeps coming, nothing stalls).
  */
 export type Fault =
   | { kind: 'status'; status: number; times?: number; method?: string }
-  | { kind: 'hang' }
-  | { kind: 'stall'; afterBytes: number }
-  | { kind: 'reset'; afterBytes: number }
-  | { kind: 'shortLength'; contentLength: number };
+  | { kind: 'hang'; times?: number }
+  | { kind: 'stall'; afterBytes: number; times?: number }
+  | { kind: 'reset'; afterBytes: number; times?: number }
+  | { kind: 'shortLength'; contentLength: number; times?: number }
+  | { kind: 'deleteAfterHead'; times?: number }
+  | { kind: 'throttle'; bytesPerSecond: number; times?: number };
 
 export interface Faults {
   set(key: string, fault: Fault): void;
@@ -61,9 +67,9 @@ export async function startFaultyProxy(target: { host: string; port: number; buc
 
   const takeFault = (key: string, method: string): Fault | undefined => {
     const fault = faults.get(key);
-    if (fault?.kind !== 'status') return fault;
-    if (fault.method && fault.method !== method) return undefined;
-    if (fault.times !== undefined && --fault.times <= 0) faults.delete(key);
+    if (!fault) return undefined;
+    if (fault.kind === 'status' && fault.method && fault.method !== method) return undefined;
+    if (fault.times !== undefined && actsOn(fault, method) && --fault.times <= 0) faults.delete(key);
     return fault;
   };
 
@@ -80,7 +86,15 @@ export async function startFaultyProxy(target: { host: string; port: number; buc
     if (fault?.kind === 'hang') return void req.resume();
     const upstream = http.request(
       { host: target.host, port: target.port, method, path: req.url, headers: req.headers, agent },
-      (up) => forward(req, res, up, fault),
+      (up) => {
+        if (fault?.kind !== 'deleteAfterHead' || method !== 'HEAD') return forward(req, res, up, fault);
+        const deleting = http.request({ host: target.host, port: target.port, method: 'DELETE', path: req.url, agent }, (del) => {
+          del.resume();
+          del.once('end', () => forward(req, res, up, fault));
+        });
+        deleting.on('error', (err) => res.destroy(err));
+        deleting.end();
+      },
     );
     upstream.on('error', (err) => res.destroy(err));
     req.pipe(upstream);
@@ -122,6 +136,7 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, up: http.I
     else delete headers['content-length'];
   }
   res.writeHead(status, headers);
+  if (ok && req.method === 'GET' && fault?.kind === 'throttle') return throttle(up, res, fault.bytesPerSecond);
   if (!ok || req.method !== 'GET' || (fault?.kind !== 'stall' && fault?.kind !== 'reset')) {
     up.pipe(res);
     return;
@@ -151,6 +166,34 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, up: http.I
   });
   up.on('end', misbehave);
   if (afterBytes <= 0) misbehave();
+}
+
+/** Passes the body on chunk by chunk, waiting after each as long as the rate allows. */
+function throttle(up: http.IncomingMessage, res: http.ServerResponse, bytesPerSecond: number) {
+  let timer: NodeJS.Timeout | undefined;
+  res.once('close', () => {
+    clearTimeout(timer);
+    up.destroy();
+  });
+  up.on('data', (chunk: Buffer) => {
+    up.pause();
+    res.write(chunk);
+    timer = setTimeout(() => up.resume(), (chunk.length / bytesPerSecond) * 1000);
+  });
+  up.once('end', () => res.end());
+}
+
+/** Whether a request uses up one of the fault's `times`. */
+function actsOn(fault: Fault, method: string): boolean {
+  switch (fault.kind) {
+    case 'status':
+    case 'hang':
+      return true;
+    case 'deleteAfterHead':
+      return method === 'HEAD';
+    default:
+      return method === 'GET';
+  }
 }
 
 function sendError(res: http.ServerResponse, method: string, key: string, status: number) {

@@ -3,10 +3,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
 /**
- * `refuse`: nothing listens (connections are refused, open ones are cut); `delayMs`: every answer
- * waits that long; `status`: every request gets that HTTP status and an error body.
+ * `refuse`: nothing listens (connections are refused, open ones are cut); `hang`: requests are
+ * read and never answered (a hung proxy); `delayMs`: every answer waits that long; `status`:
+ * every request gets that HTTP status and an error body.
  */
-export type UpstashMode = 'ok' | 'refuse' | { delayMs: number } | { status: number };
+export type UpstashMode = 'ok' | 'refuse' | 'hang' | { delayMs: number } | { status: number };
 
 export interface UpstashTestServer {
   url: string;
@@ -36,6 +37,9 @@ const REFUSED = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'MONITOR', 'MU
 export async function startUpstashServer(options: { redisUrl: string; token: string }): Promise<UpstashTestServer> {
   // RESP2: ioredis 6 defaults to RESP3, whose maps and doubles are not what Upstash answers with.
   const redis = new Redis(options.redisUrl, { protocol: 2, maxRetriesPerRequest: 1, lazyConnect: true });
+  // While Redis is down (the restart tests) commands fail and are answered as errors; without a
+  // listener ioredis would also print every reconnect failure.
+  redis.on('error', () => {});
   await redis.connect();
   let mode: UpstashMode = 'ok';
   const counts = new Map<string, number>();
@@ -44,6 +48,7 @@ export async function startUpstashServer(options: { redisUrl: string; token: str
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://upstash').pathname;
     counts.set(path, (counts.get(path) ?? 0) + 1);
+    if (mode === 'hang') return void req.resume();
     void answer(req, path)
       .then((body) => send(res, 200, body))
       .catch((err: unknown) =>

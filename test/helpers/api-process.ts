@@ -1,0 +1,28 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { waitForLog } from './processes.js';
+
+const API_ENTRY = new URL('../../src/api/main.ts', import.meta.url).pathname;
+
+export interface ApiProcess {
+  child: ChildProcess;
+  port: number;
+  baseUrl: string;
+}
+
+/** The api as production runs it (its own process, its main.ts), on a port the OS picks. */
+export async function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', API_ENTRY], {
+    // Info at least: the port is read from the "api listening" line.
+    env: { ...process.env, ...env, LOG_LEVEL: 'info', PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.resume();
+  try {
+    const line = await waitForLog(child, /"api listening"/, 60_000);
+    const port = Number((JSON.parse(line) as { port: unknown }).port);
+    return { child, port, baseUrl: `http://127.0.0.1:${port}` };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}
