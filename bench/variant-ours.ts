@@ -78,7 +78,11 @@ function spawnWorker(ctx: RunContext, prefix: string, loopFile: string): Child {
     UPSTASH_REDIS_REST_TOKEN: '',
     // tsx only for the TypeScript entry: its loader runs a thread of its own, which a dist/
     // worker (what production runs) must not pay for in the RSS figures.
-    NODE_OPTIONS: ctx.workerMode === 'dist' ? `--import ${LOOP_MONITOR}` : `--import tsx --import ${LOOP_MONITOR}`,
+    NODE_OPTIONS: [
+      ctx.workerMode === 'dist' ? `--import ${LOOP_MONITOR}` : `--import tsx --import ${LOOP_MONITOR}`,
+      // V8 flags to try on the worker (e.g. --max-semi-space-size=8), as a Procfile would set them.
+      process.env.BENCH_WORKER_NODE_OPTIONS ?? '',
+    ].join(' '),
     BENCH_LOOP_DELAY_FILE: loopFile,
   });
   // --cpu-prof is refused in NODE_OPTIONS, so it goes on the command line. Not --cpu-prof-name:

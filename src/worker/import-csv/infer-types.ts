@@ -1,6 +1,11 @@
 import type { ColumnType } from '../../shared/contract.js';
 
 export const SAMPLE_ROWS = 1000;
+/**
+ * The sample is held in memory until types are settled: with records of up to MAX_RECORD_BYTES,
+ * 1,000 rows could be a gigabyte. Types are settled early once the sample holds this many chars.
+ */
+export const SAMPLE_MAX_CHARS = 16 * 1024 * 1024;
 
 /** A cell counts as JSON for inference when it is an object or array that parses. */
 export function isJsonContainer(value: string): boolean {

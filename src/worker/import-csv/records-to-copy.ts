@@ -7,7 +7,7 @@ import { CsvRecords } from './csv-records.js';
 import type { DecodeStats } from './decode.js';
 import { buildColumns, positionalNames } from './header.js';
 import { jsonbProblem } from './jsonb-problem.js';
-import { SAMPLE_ROWS, inferTypes, isJsonContainer } from './infer-types.js';
+import { SAMPLE_MAX_CHARS, SAMPLE_ROWS, inferTypes, isJsonContainer } from './infer-types.js';
 
 export const MAX_PROBLEMS = 100;
 const CHUNK_BYTES = 256 * 1024;
@@ -56,6 +56,7 @@ export class RecordsToCopy extends Transform {
 
   private rawNames: string[] | undefined;
   private sample: { cells: string[]; line: number }[] | undefined = [];
+  private sampleChars = 0;
   private prefixes: string[] = [];
   private types: ColumnType[] = [];
   private dataRow = 0;
@@ -111,7 +112,8 @@ export class RecordsToCopy extends Transform {
     if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
     else if (this.sample) {
       this.sample.push({ cells, line });
-      if (this.sample.length >= SAMPLE_ROWS) this.settleTypes();
+      for (const cell of cells) this.sampleChars += cell.length;
+      if (this.sample.length >= SAMPLE_ROWS || this.sampleChars >= SAMPLE_MAX_CHARS) this.settleTypes();
     } else this.writeRow(cells, line);
   }
 
