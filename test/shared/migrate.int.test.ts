@@ -2,25 +2,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/shared/db/migrate.js';
-import { TEST_PG_URL, databaseUrl } from '../helpers/env.js';
+import { databaseUrl } from '../helpers/env.js';
+import { adminQuery } from '../helpers/test-db.js';
 
 const name = `csv_import_migrate_${randomBytes(4).toString('hex')}`;
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: TEST_PG_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-afterAll(() => admin(`drop database if exists ${name} with (force)`));
+afterAll(() => adminQuery(`drop database if exists ${name} with (force)`));
 
 describe('migrations', () => {
   it('are safe to run from several processes at once (the advisory lock serialises them)', async () => {
-    await admin(`create database ${name}`);
+    await adminQuery(`create database ${name}`);
     const url = databaseUrl(name);
     await Promise.all(Array.from({ length: 4 }, () => runMigrations(url)));
 
