@@ -11,7 +11,7 @@ import type { Logger } from '../../shared/logger.js';
 import { createDecoder, type DecodeStats } from './decode.js';
 import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './detect-encoding.js';
 import { findImportedList, finishList, insertList } from './list-store.js';
-import { RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
+import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
 import { holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './source.js';
 
@@ -132,7 +132,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
         max_record_size: limits.MAX_RECORD_BYTES,
       },
     );
-    const copy = client.query(copyFrom('COPY list_rows (list_id, row_number, data) FROM STDIN'));
+    const copy = client.query(copyFrom('COPY list_rows (list_id, row_number, data) FROM STDIN', { highWaterMark: 4 * CHUNK_BYTES }));
     try {
       await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, copy, { signal });
     } catch (err) {

@@ -10,7 +10,7 @@ import { jsonbProblem } from './jsonb-problem.js';
 import { SAMPLE_MAX_CHARS, SAMPLE_ROWS, inferTypes, isJsonContainer } from './infer-types.js';
 
 export const MAX_PROBLEMS = 100;
-const CHUNK_BYTES = 256 * 1024;
+export const CHUNK_BYTES = 256 * 1024;
 const EXCERPT = 200;
 
 /** Thrown when a later value contradicts an inferred json type: the import restarts as string. */
@@ -73,7 +73,9 @@ export class RecordsToCopy extends Transform {
     private readonly opts: RecordsToCopyOptions,
     csvOptions: CsvParseOptions,
   ) {
-    super();
+    // Room for a few output chunks lets parsing run ahead while PostgreSQL works through the
+    // last one; with one chunk of slack the two sides took turns (bench: 1.40× → 1.30× the floor).
+    super({ readableHighWaterMark: 4 * CHUNK_BYTES });
     this.lastLine = opts.skipRows;
     this.csv = new CsvRecords(csvOptions, (record, info) => this.onRecord(record, info));
   }
