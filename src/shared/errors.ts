@@ -82,8 +82,6 @@ export class ImportError extends Error {
   }
 }
 
-export const isImportError = (err: unknown): err is ImportError => err instanceof ImportError;
-
 // Connection loss, admin shutdown, too many connections, serialization failure and deadlock are
 // worth another attempt; anything else from PostgreSQL is a bug or a schema problem.
 const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '53300', '57P01', '57P02', '57P03']);

@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import type { ImportRequest, JobState, Progress } from './contract.js';
+import type { ImportRequest, JobState } from './contract.js';
 
 export const QUEUE = { importCsv: 'import-csv' } as const;
 export const JOB = { importCsv: 'import-csv' } as const;
@@ -11,8 +11,6 @@ export interface ImportJobData {
   deliveryId: string;
   queuedAt: string;
 }
-
-export type ImportJobProgress = Progress;
 
 const DAY = 24 * 60 * 60;
 

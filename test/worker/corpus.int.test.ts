@@ -3,13 +3,12 @@ import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImportRequestInput } from '../../src/shared/contract.js';
 import type { ErrorCode } from '../../src/shared/errors.js';
 import { importError, importFile, importJob } from '../helpers/run-import.js';
 import { countRows, countRowsWithOtherKeys, readColumns, readList, readRows } from '../helpers/read-list.js';
-import { createTempDir } from '../helpers/temp-csv.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { useEngineFixture } from '../helpers/engine-fixture.js';
 
 /**
  * Every data file of the third-party corpus (test/fixtures/corpus, see its suites' READMEs) run
@@ -480,16 +479,7 @@ function corpusDataFiles(dir = CORPUS_DIR): string[] {
 }
 
 describe('the import engine over the third-party CSV corpus', () => {
-  let db: TestDatabase;
-  const temp = createTempDir();
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-    temp.remove();
-  });
+  const fixture = useEngineFixture();
 
   it('has exactly one expectation for every data file in the corpus', () => {
     const listed = CORPUS.map((c) => c.file);
@@ -501,7 +491,7 @@ describe('the import engine over the third-party CSV corpus', () => {
   async function pathOf(file: string): Promise<string> {
     const path = join(CORPUS_DIR, file);
     if (!file.endsWith('.gz')) return path;
-    const out = join(temp.dir, file.replaceAll('/', '_').replace(/\.gz$/, ''));
+    const out = join(fixture.temp.dir, file.replaceAll('/', '_').replace(/\.gz$/, ''));
     await pipeline(createReadStream(path), createGunzip(), createWriteStream(out));
     return out;
   }
@@ -509,7 +499,7 @@ describe('the import engine over the third-party CSV corpus', () => {
   for (const c of CORPUS) {
     it(title(c), async () => {
       const job = importJob({ csv: c.csv ?? {} });
-      const run = importFile(db, await pathOf(c.file), job);
+      const run = importFile(fixture.db, await pathOf(c.file), job);
       const e = c.expect;
 
       if (isRejected(e)) {
@@ -520,7 +510,7 @@ describe('the import engine over the third-party CSV corpus', () => {
           expect(named).toBe(e.line);
         }
         if (e.problemCount !== undefined) expect(err.problemCount).toBe(e.problemCount);
-        expect(await readList(db.pool, job.jobId)).toBeUndefined();
+        expect(await readList(fixture.db.pool, job.jobId)).toBeUndefined();
         return;
       }
 
@@ -534,22 +524,22 @@ describe('the import engine over the third-party CSV corpus', () => {
         alreadyImported: false,
       });
 
-      const columns = await readColumns(db.pool, result.listId);
+      const columns = await readColumns(fixture.db.pool, result.listId);
       expect(columns.map((col) => col.name)).toEqual(e.columns);
       const jsonColumns = e.jsonColumns ?? [];
       expect(columns.filter((col) => col.type === 'json').map((col) => col.name)).toEqual(jsonColumns);
       expect(result.columns).toEqual(columns.map(({ key, name, type }) => ({ key, name, type })));
 
-      const list = await readList(db.pool, job.jobId);
+      const list = await readList(fixture.db.pool, job.jobId);
       expect(list).toMatchObject({ row_count: e.rows, column_count: e.columns.length });
-      expect(await countRows(db.pool, result.listId)).toEqual({ count: e.rows, min: e.rows ? 1 : null, max: e.rows || null });
+      expect(await countRows(fixture.db.pool, result.listId)).toEqual({ count: e.rows, min: e.rows ? 1 : null, max: e.rows || null });
       const keys = columns.map((col) => col.key);
-      expect(await countRowsWithOtherKeys(db.pool, result.listId, keys)).toBe(0);
+      expect(await countRowsWithOtherKeys(fixture.db.pool, result.listId, keys)).toBe(0);
 
       const keyOf = new Map(columns.map((col) => [col.name, col.key]));
       if (e.values) {
         const wanted = Object.keys(e.values).map(Number);
-        const rows = await readRows(db.pool, result.listId, wanted);
+        const rows = await readRows(fixture.db.pool, result.listId, wanted);
         expect(rows.map((r) => r.rowNumber)).toEqual(wanted);
         for (const row of rows) {
           const actual = Object.fromEntries(Object.keys(e.values[row.rowNumber]!).map((name) => [name, row.text[keyOf.get(name)!]]));
@@ -560,7 +550,7 @@ describe('the import engine over the third-party CSV corpus', () => {
       if (e.json) {
         const parsed: unknown = JSON.parse(readFileSync(join(CORPUS_DIR, e.json), 'utf8'));
         const expected = (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, string>[];
-        const rows = await readRows(db.pool, result.listId);
+        const rows = await readRows(fixture.db.pool, result.listId);
         expect(rows).toHaveLength(expected.length);
         rows.forEach((row, i) => {
           const names = e.jsonOnly ?? Object.keys(expected[i]!);

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/shared/contract.js';
 import { countAll, countRows, readColumns, readList, readRows } from '../helpers/read-list.js';
 import { TEST_LIMITS, importError, importFile, importJob } from '../helpers/run-import.js';
-import { createTempDir } from '../helpers/temp-csv.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { useEngineFixture } from '../helpers/engine-fixture.js';
 
 /** The import's transaction, problem and limit rules (DESIGN §5), against real PostgreSQL. */
 
@@ -11,19 +10,10 @@ const csv = (lines: string[]) => `${lines.join('\n')}\n`;
 const numbered = <T = string>(n: number, row: (i: number) => T) => Array.from({ length: n }, (_, i) => row(i + 1));
 
 describe('importCsv', () => {
-  let db: TestDatabase;
-  const temp = createTempDir();
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-    temp.remove();
-  });
+  const fixture = useEngineFixture();
 
   async function listsForJob(jobId: string) {
-    const { rows } = await db.pool.query<{ lists: number; columns: number; rows: number }>(
+    const { rows } = await fixture.db.pool.query<{ lists: number; columns: number; rows: number }>(
       `select count(distinct l.id)::int as lists,
               (select count(*)::int from list_columns c join lists x on x.id = c.list_id where x.job_id = $1) as columns,
               (select count(*)::int from list_rows r join lists x on x.id = r.list_id where x.job_id = $1) as rows
@@ -35,10 +25,10 @@ describe('importCsv', () => {
 
   describe('idempotency', () => {
     it('returns the existing list when the same job is imported again, creating nothing', async () => {
-      const path = temp.write(csv(['name,age', 'Ada,36', 'Grace,45']));
+      const path = fixture.temp.write(csv(['name,age', 'Ada,36', 'Grace,45']));
       const job = importJob();
-      const first = await importFile(db, path, job);
-      const again = await importFile(db, temp.write(csv(['other', 'file'])), job);
+      const first = await importFile(fixture.db, path, job);
+      const again = await importFile(fixture.db, fixture.temp.write(csv(['other', 'file'])), job);
 
       expect(first.alreadyImported).toBe(false);
       expect(again).toMatchObject({ listId: first.listId, rows: 2, columns: first.columns, skippedRows: 0, alreadyImported: true });
@@ -46,9 +36,9 @@ describe('importCsv', () => {
     });
 
     it('creates one list when two workers import the same job at the same time', async () => {
-      const path = temp.write(csv(['id', ...numbered(5000, String)]));
+      const path = fixture.temp.write(csv(['id', ...numbered(5000, String)]));
       const job = importJob();
-      const results = await Promise.all([importFile(db, path, job), importFile(db, path, job)]);
+      const results = await Promise.all([importFile(fixture.db, path, job), importFile(fixture.db, path, job)]);
 
       expect(results.map((r) => r.alreadyImported).sort()).toEqual([false, true]);
       expect(results[0]!.listId).toBe(results[1]!.listId);
@@ -67,8 +57,8 @@ describe('importCsv', () => {
         `5000,"${badValue.replaceAll('"', '""')}"`,
       ];
       const job = importJob({ columns: [{ name: 'payload', type: 'json' }] });
-      const before = await countAll(db.pool);
-      const err = await importError(importFile(db, temp.write(csv(lines)), job));
+      const before = await countAll(fixture.db.pool);
+      const err = await importError(importFile(fixture.db, fixture.temp.write(csv(lines)), job));
 
       expect(err.code).toBe('JSON_PARSE_ERROR');
       expect(err.retryable).toBe(false);
@@ -77,16 +67,16 @@ describe('importCsv', () => {
         expect.objectContaining({ code: 'JSON_PARSE_ERROR', row: 5000, line: 5002, column: 'payload', value: `${badValue.slice(0, 200)}…` }),
       ]);
       expect(err.message).toMatch(/row 5000 \(line 5002\), column "payload"/);
-      expect(await countAll(db.pool)).toEqual(before);
+      expect(await countAll(fixture.db.pool)).toEqual(before);
     });
 
     it('fails on a too-long row with the row, line and both counts', async () => {
       const job = importJob();
-      const err = await importError(importFile(db, temp.write(csv(['a,b', '1,2', '3,4,5,,'])), job));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(csv(['a,b', '1,2', '3,4,5,,'])), job));
       expect(err.code).toBe('COLUMN_COUNT');
       expect(err.problems).toEqual([expect.objectContaining({ row: 2, line: 3, value: '5,,' })]);
       expect(err.problems![0]!.message).toMatch(/has 3 values but the header has 2 columns/);
-      expect(await readList(db.pool, job.jobId)).toBeUndefined();
+      expect(await readList(fixture.db.pool, job.jobId)).toBeUndefined();
     });
   });
 
@@ -102,25 +92,25 @@ describe('importCsv', () => {
 
     it('skips invalid rows, keeps the good ones under their own row numbers, and reports the problems', async () => {
       const job = importJob({ invalidRows: 'skip', columns: [{ name: 'payload', type: 'json' }] });
-      const result = await importFile(db, temp.write(lines), job);
+      const result = await importFile(fixture.db, fixture.temp.write(lines), job);
 
       expect(result).toMatchObject({ rows: 3, skippedRows: 2, problemCount: 2 });
       expect(result.problems).toEqual([
         expect.objectContaining({ code: 'JSON_PARSE_ERROR', row: 2, line: 3, column: 'payload', value: 'not json' }),
         expect.objectContaining({ code: 'COLUMN_COUNT', row: 4, line: 5, value: 'many' }),
       ]);
-      const rows = await readRows(db.pool, result.listId);
+      const rows = await readRows(fixture.db.pool, result.listId);
       expect(rows.map((r) => [r.rowNumber, r.data])).toEqual([
         [1, { id: '1', payload: { a: 1 }, note: 'ok' }],
         [3, { id: '3', payload: '', note: 'ok' }],
         [5, { id: '5', payload: [1, 2], note: 'ok' }],
       ]);
-      expect(await readList(db.pool, job.jobId)).toMatchObject({ row_count: 3, skipped_rows: 2 });
+      expect(await readList(fixture.db.pool, job.jobId)).toMatchObject({ row_count: 3, skipped_rows: 2 });
     });
 
     it('keeps the first 100 problems and counts them all when skipping', async () => {
-      const path = temp.write(csv(['a', ...numbered(300, (i) => (i % 2 ? `${i},extra` : `${i}`))]));
-      const result = await importFile(db, path, importJob({ invalidRows: 'skip' }));
+      const path = fixture.temp.write(csv(['a', ...numbered(300, (i) => (i % 2 ? `${i},extra` : `${i}`))]));
+      const result = await importFile(fixture.db, path, importJob({ invalidRows: 'skip' }));
 
       expect(result).toMatchObject({ rows: 150, skippedRows: 150, problemCount: 150 });
       expect(result.problems).toHaveLength(100);
@@ -129,18 +119,18 @@ describe('importCsv', () => {
 
     it('collects several problems of different kinds into one INVALID_ROWS error when failing', async () => {
       const job = importJob({ columns: [{ name: 'payload', type: 'json' }] });
-      const err = await importError(importFile(db, temp.write(lines), job));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(lines), job));
 
       expect(err.code).toBe('INVALID_ROWS');
       expect(err.problemCount).toBe(2);
       expect(err.problems!.map((p) => [p.code, p.row])).toEqual([['JSON_PARSE_ERROR', 2], ['COLUMN_COUNT', 4]]);
       expect(err.message).toMatch(/and 1 more problem/);
-      expect(await readList(db.pool, job.jobId)).toBeUndefined();
+      expect(await readList(fixture.db.pool, job.jobId)).toBeUndefined();
     });
 
     it('stops after 100 problems when failing', async () => {
-      const path = temp.write(csv(['a', ...numbered(300, (i) => `${i},extra`)]));
-      const err = await importError(importFile(db, path, importJob()));
+      const path = fixture.temp.write(csv(['a', ...numbered(300, (i) => `${i},extra`)]));
+      const err = await importError(importFile(fixture.db, path, importJob()));
 
       expect(err.code).toBe('COLUMN_COUNT');
       expect(err.problems).toHaveLength(100);
@@ -153,20 +143,20 @@ describe('importCsv', () => {
     it('re-plans a column as string when a value after the 1,000-row sample is not JSON', async () => {
       const lines = ['id,doc', ...numbered(1600, (i) => (i === 1500 ? `${i},not json` : `${i},"{""i"": ${i}}"`))];
       const job = importJob();
-      const result = await importFile(db, temp.write(csv(lines)), job);
+      const result = await importFile(fixture.db, fixture.temp.write(csv(lines)), job);
 
       expect(result.rows).toBe(1600);
       expect(result.columns).toEqual([
         { key: 'id', name: 'id', type: 'string' },
         { key: 'doc', name: 'doc', type: 'string' },
       ]);
-      expect((await readColumns(db.pool, result.listId)).map((c) => c.type)).toEqual(['string', 'string']);
-      const { rows } = await db.pool.query<{ kinds: string[] }>(
+      expect((await readColumns(fixture.db.pool, result.listId)).map((c) => c.type)).toEqual(['string', 'string']);
+      const { rows } = await fixture.db.pool.query<{ kinds: string[] }>(
         `select array_agg(distinct jsonb_typeof(data->'doc')) as kinds from list_rows where list_id = $1`,
         [result.listId],
       );
       expect(rows[0]!.kinds).toEqual(['string']);
-      const [first, bad] = await readRows(db.pool, result.listId, [1, 1500]);
+      const [first, bad] = await readRows(fixture.db.pool, result.listId, [1, 1500]);
       expect(first!.data).toEqual({ id: '1', doc: '{"i": 1}' });
       expect(bad!.data).toEqual({ id: '1500', doc: 'not json' });
       expect(await listsForJob(job.jobId)).toEqual({ lists: 1, columns: 2, rows: 1600 });
@@ -174,22 +164,22 @@ describe('importCsv', () => {
 
     it('keeps an inferred json column json when every value parses', async () => {
       const lines = ['id,doc', ...numbered(1200, (i) => `${i},"[${i}]"`)];
-      const result = await importFile(db, temp.write(csv(lines)), importJob());
+      const result = await importFile(fixture.db, fixture.temp.write(csv(lines)), importJob());
       expect(result.columns.map((c) => c.type)).toEqual(['string', 'json']);
-      const [last] = await readRows(db.pool, result.listId, [1200]);
+      const [last] = await readRows(fixture.db.pool, result.listId, [1200]);
       expect(last!.data).toEqual({ id: '1200', doc: [1200] });
     });
   });
 
   describe('shutdown', () => {
     it('rolls back and fails with SHUTTING_DOWN when aborted mid-import', async () => {
-      const path = temp.write(csv(['id,text', ...numbered(200_000, (i) => `${i},row number ${i}`)]));
+      const path = fixture.temp.write(csv(['id,text', ...numbered(200_000, (i) => `${i},row number ${i}`)]));
       const job = importJob();
       const controller = new AbortController();
-      const before = await countAll(db.pool);
+      const before = await countAll(fixture.db.pool);
       let rowsAtAbort = 0;
       const err = await importError(
-        importFile(db, path, job, {
+        importFile(fixture.db, path, job, {
           signal: controller.signal,
           progressEvery: 1000,
           onProgress: (p) => {
@@ -204,22 +194,22 @@ describe('importCsv', () => {
       expect(rowsAtAbort).toBe(50_000);
       expect(err.code).toBe('SHUTTING_DOWN');
       expect(err.retryable).toBe(true);
-      expect(await countAll(db.pool)).toEqual(before);
+      expect(await countAll(fixture.db.pool)).toEqual(before);
     });
 
     it('fails with SHUTTING_DOWN when the signal is already aborted before the import starts', async () => {
       const job = importJob();
-      const err = await importError(importFile(db, temp.write(csv(['a', '1'])), job, { signal: AbortSignal.abort() }));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(csv(['a', '1'])), job, { signal: AbortSignal.abort() }));
       expect(err.code).toBe('SHUTTING_DOWN');
-      expect(await readList(db.pool, job.jobId)).toBeUndefined();
+      expect(await readList(fixture.db.pool, job.jobId)).toBeUndefined();
     });
   });
 
   describe('progress', () => {
     it('reports increasing row counts and ends at every row and byte of the file', async () => {
-      const path = temp.write(csv(['id', ...numbered(5000, String)]));
+      const path = fixture.temp.write(csv(['id', ...numbered(5000, String)]));
       const seen: Progress[] = [];
-      const result = await importFile(db, path, importJob(), { progressEvery: 1000, onProgress: (p) => seen.push(p) });
+      const result = await importFile(fixture.db, path, importJob(), { progressEvery: 1000, onProgress: (p) => seen.push(p) });
 
       const rows = seen.map((p) => p.rows);
       expect(rows.slice(0, 5)).toEqual([1000, 2000, 3000, 4000, 5000]);
@@ -235,24 +225,24 @@ describe('importCsv', () => {
 
   describe('empty files', () => {
     it('fails a 0-byte file with EMPTY_FILE', async () => {
-      const err = await importError(importFile(db, temp.write(''), importJob()));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(''), importJob()));
       expect(err.code).toBe('EMPTY_FILE');
       expect(err.retryable).toBe(false);
     });
 
     it.each([true, false])('fails a file of blank lines with EMPTY_FILE (header: %s)', async (header) => {
-      const err = await importError(importFile(db, temp.write('\n\r\n\n'), importJob({ csv: { header } })));
+      const err = await importError(importFile(fixture.db, fixture.temp.write('\n\r\n\n'), importJob({ csv: { header } })));
       expect(err.code).toBe('EMPTY_FILE');
     });
 
     it('imports a header without data rows as an empty list with its columns', async () => {
-      const result = await importFile(db, temp.write('name,age\n'), importJob());
+      const result = await importFile(fixture.db, fixture.temp.write('name,age\n'), importJob());
       expect(result).toMatchObject({ rows: 0, columns: [{ key: 'name' }, { key: 'age' }] });
-      expect(await countRows(db.pool, result.listId)).toEqual({ count: 0, min: null, max: null });
+      expect(await countRows(fixture.db.pool, result.listId)).toEqual({ count: 0, min: null, max: null });
     });
 
     it('fails a header of blank names with NO_HEADER', async () => {
-      const err = await importError(importFile(db, temp.write(' , ,\n1,2,3\n'), importJob()));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(' , ,\n1,2,3\n'), importJob()));
       expect(err.code).toBe('NO_HEADER');
       expect(err.message).toMatch(/line 1\b/);
     });
@@ -263,46 +253,46 @@ describe('importCsv', () => {
 
     it('fails a header with more columns than MAX_COLUMNS with TOO_MANY_COLUMNS', async () => {
       const job = importJob();
-      const err = await importError(importFile(db, temp.write(csv(['a,b,c,d,e,f', '1,2,3,4,5,6'])), job, { limits }));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(csv(['a,b,c,d,e,f', '1,2,3,4,5,6'])), job, { limits }));
       expect(err.code).toBe('TOO_MANY_COLUMNS');
       expect(err.message).toMatch(/6 columns; at most 5/);
-      expect(await readList(db.pool, job.jobId)).toBeUndefined();
+      expect(await readList(fixture.db.pool, job.jobId)).toBeUndefined();
     });
 
     it('counts the columns of a header-less file from its rows', async () => {
-      const err = await importError(importFile(db, temp.write(csv(['1,2', '1,2,3,4,5,6'])), importJob({ csv: { header: false } }), { limits }));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(csv(['1,2', '1,2,3,4,5,6'])), importJob({ csv: { header: false } }), { limits }));
       expect(err.code).toBe('TOO_MANY_COLUMNS');
     });
 
     it('accepts exactly MAX_ROWS rows', async () => {
-      const result = await importFile(db, temp.write(csv(['n', ...numbered(10, String)])), importJob(), { limits });
+      const result = await importFile(fixture.db, fixture.temp.write(csv(['n', ...numbered(10, String)])), importJob(), { limits });
       expect(result.rows).toBe(10);
     });
 
     it('fails a file with more rows than MAX_ROWS with TOO_MANY_ROWS and stores nothing', async () => {
       const job = importJob();
-      const err = await importError(importFile(db, temp.write(csv(['n', ...numbered(11, String)])), job, { limits }));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(csv(['n', ...numbered(11, String)])), job, { limits }));
       expect(err.code).toBe('TOO_MANY_ROWS');
       expect(err.message).toMatch(/more than 10 rows/);
-      expect(await readList(db.pool, job.jobId)).toBeUndefined();
+      expect(await readList(fixture.db.pool, job.jobId)).toBeUndefined();
     });
 
     it('fails a file larger than MAX_FILE_SIZE with FILE_TOO_LARGE', async () => {
       const err = await importError(
-        importFile(db, temp.write(csv(['n', ...numbered(100, String)])), importJob(), { limits: { ...TEST_LIMITS, MAX_FILE_SIZE: 100 } }),
+        importFile(fixture.db, fixture.temp.write(csv(['n', ...numbered(100, String)])), importJob(), { limits: { ...TEST_LIMITS, MAX_FILE_SIZE: 100 } }),
       );
       expect(err.code).toBe('FILE_TOO_LARGE');
     });
 
     it('fails an unclosed quote that runs past MAX_RECORD_BYTES with RECORD_TOO_LARGE naming its line', async () => {
       const body = csv(['a,b', '1,2', `3,"never closed ${'x'.repeat(5000)}`, ...numbered(100, (i) => `${i},${i}`)]);
-      const err = await importError(importFile(db, temp.write(body), importJob(), { limits: { ...TEST_LIMITS, MAX_RECORD_BYTES: 2048 } }));
+      const err = await importError(importFile(fixture.db, fixture.temp.write(body), importJob(), { limits: { ...TEST_LIMITS, MAX_RECORD_BYTES: 2048 } }));
       expect(err.code).toBe('RECORD_TOO_LARGE');
       expect(err.message).toMatch(/line 3\b/);
     });
 
     it('fails a missing file with FILE_NOT_FOUND', async () => {
-      const err = await importError(importFile(db, `${temp.dir}/does-not-exist.csv`, importJob()));
+      const err = await importError(importFile(fixture.db, `${fixture.temp.dir}/does-not-exist.csv`, importJob()));
       expect(err.code).toBe('FILE_NOT_FOUND');
     });
   });
