@@ -142,6 +142,22 @@ describe('createDecoder for other encodings', () => {
     expect(err.message).toMatch(/line 2\b/);
   });
 
+  it.each([
+    ['utf-16le', 1],
+    ['utf-16be', 3],
+    ['utf-32le', 2],
+  ])('rejects a %s file that ends inside a code unit (%i stray bytes) with ENCODING_ERROR on the last line', async (encoding, stray) => {
+    const bytes = Buffer.concat([iconv.encode('a,b\nc,d\n', encoding), Buffer.from('xyz').subarray(0, stray)]);
+    const err = await decodeError({ encoding, bomLength: 0 }, everyByte(bytes));
+    expect(err.code).toBe('ENCODING_ERROR');
+    expect(err.message).toMatch(/line 3\b.*middle of a character/);
+  });
+
+  it('accepts a UTF-16 file whose BOM is skipped and whose body is whole code units', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode('a,b\n', 'utf-16le')]);
+    expect(await decodeText({ encoding: 'utf-16le', bomLength: 2 }, splitAt(bytes, 1))).toBe('a,b\n');
+  });
+
   it('notes a NUL found in transcoded text', async () => {
     const stats: DecodeStats = { sawNul: false };
     await decode(UTF16LE, [iconv.encode('a\0b\n', 'utf-16le')], stats);

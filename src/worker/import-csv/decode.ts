@@ -94,19 +94,40 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
       if (!stats.sawNul && text.includes('\0')) stats.sawNul = true;
       return Buffer.from(text, 'utf8');
     };
+    const unit = codeUnitBytes(choice.encoding);
+    let bytes = 0;
     for await (let chunk of source) {
       if (skip) {
         const cut = Math.min(skip, chunk.length);
         chunk = chunk.subarray(cut);
         skip -= cut;
       }
+      bytes += chunk.length;
       const out = emit(decoder.write(chunk));
       if (out) yield out;
     }
+    // iconv-lite drops a trailing partial code unit without a word; that would lose data.
+    if (bytes % unit !== 0) throw truncatedUnit(choice.encoding, unit, lines);
     const out = emit(decoder.end() ?? '');
     if (out) yield out;
     if (pendingHigh) throw loneSurrogate(pendingHigh, lines);
   };
+}
+
+/** Bytes per code unit: a file in these encodings is a whole number of them. */
+function codeUnitBytes(encoding: string): number {
+  const n = encoding.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (/^(utf16|ucs2)/.test(n)) return 2;
+  if (/^(utf32|ucs4)/.test(n)) return 4;
+  return 1;
+}
+
+function truncatedUnit(encoding: string, unit: number, linesBefore: number): ImportError {
+  return new ImportError(
+    'ENCODING_ERROR',
+    `line ${linesBefore + 1} ends the file in the middle of a character: a ${encoding} file is made of ` +
+      `${unit}-byte units, and this one has bytes left over; the file is truncated or damaged`,
+  );
 }
 
 function loneSurrogate(text: string, linesBefore: number): ImportError {
