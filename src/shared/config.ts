@@ -100,6 +100,8 @@ export type WorkerConfig = z.infer<typeof Worker>;
 export type MigrateConfig = z.infer<typeof Migrate>;
 export type ImportFileConfig = z.infer<typeof ImportFile>;
 export type ImportLimits = z.infer<typeof Limits>;
+/** The limits when nothing is configured: what tests and the bench import with. */
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = Limits.parse({});
 export type StorageConfig = z.infer<typeof Storage>;
 
 type Env = Record<string, string | undefined>;

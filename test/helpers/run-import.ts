@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ImportLimits } from '../../src/shared/config.js';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from '../../src/shared/config.js';
 import { ImportRequest, type ImportRequestInput, type ImportResult } from '../../src/shared/contract.js';
 import { ImportError } from '../../src/shared/errors.js';
 import { importCsv, type ImportDeps } from '../../src/worker/import-csv/import-csv.js';
 import { fileSource } from '../../src/worker/import-csv/source.js';
 import { silentLogger, type TestDatabase } from './test-db.js';
 
-export const TEST_LIMITS: ImportLimits = {
-  MAX_FILE_SIZE: 200 * 1024 * 1024,
-  MAX_COLUMNS: 1000,
-  MAX_RECORD_BYTES: 1024 * 1024,
-};
+export const TEST_LIMITS: ImportLimits = DEFAULT_IMPORT_LIMITS;
 
 /** A job as the webhook would deliver it (defaults filled in by the contract's own schema). */
 export function importJob(input: Partial<ImportRequestInput> = {}): ImportRequest {

@@ -1,4 +1,24 @@
 import { Parser, type Info, type Options } from 'csv-parse';
+import type { CsvOptions } from '../../shared/contract.js';
+
+/**
+ * How the engine asks csv-parse to read a file (DESIGN §5): every line end, even mixed in one
+ * file; blank lines skipped; stray quotes kept as text; rows of any width (the row check counts
+ * cells itself, to name the row); a record size bound so a wrong delimiter cannot eat memory.
+ */
+export function csvParseOptions(csv: CsvOptions, delimiter: string, maxRecordBytes: number): Options {
+  return {
+    delimiter,
+    quote: csv.quote,
+    escape: csv.escape,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    from_line: csv.skipRows + 1,
+    skip_empty_lines: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    max_record_size: maxRecordBytes,
+  };
+}
 
 /** Called once per record, while the parser's counters still describe that record. */
 export type OnRecord = (record: string[], info: Readonly<Info>) => void;

@@ -8,6 +8,7 @@ import type { ColumnHint, ColumnType, CsvOptions, ImportResult, Progress } from 
 import type { Db } from '../../shared/db/client.js';
 import { ImportError, toImportError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { csvParseOptions } from './csv-records.js';
 import { createDecoder, type DecodeStats } from './decode.js';
 import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './detect-encoding.js';
 import { findImportedList, finishList, insertList } from './list-store.js';
@@ -120,17 +121,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
         progressEvery: deps.progressEvery ?? 1000,
         onProgress: progress,
       },
-      {
-        delimiter,
-        quote: job.csv.quote,
-        escape: job.csv.escape,
-        record_delimiter: ['\r\n', '\n', '\r'],
-        from_line: job.csv.skipRows + 1,
-        skip_empty_lines: true,
-        relax_quotes: true,
-        relax_column_count: true,
-        max_record_size: limits.MAX_RECORD_BYTES,
-      },
+      csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES),
     );
     const copy = client.query(copyFrom('COPY list_rows (list_id, row_number, data) FROM STDIN', { highWaterMark: 4 * CHUNK_BYTES }));
     try {
