@@ -23,6 +23,22 @@ describe('importCsv', () => {
     return rows[0]!;
   }
 
+  describe('row numbers', () => {
+    it('numbers data rows from 1 with every digit count, across COPY chunks and past the type sample', async () => {
+      const rows = 123_456;
+      const path = fixture.temp.write(csv(['n,label', ...numbered(rows, (i) => `${i},row ${i}`)]));
+      const result = await importFile(fixture.db, path, importJob());
+      const { rows: [check] } = await fixture.db.pool.query<{ total: number; wrong: number; first: string; last: string }>(
+        `select count(*)::int as total,
+                count(*) filter (where row_number::text <> data->>'n')::int as wrong,
+                min(row_number)::text as first, max(row_number)::text as last
+           from list_rows where list_id = $1`,
+        [result.listId],
+      );
+      expect(check).toEqual({ total: rows, wrong: 0, first: '1', last: String(rows) });
+    });
+  });
+
   describe('idempotency', () => {
     it('returns the existing list when the same job is imported again, creating nothing', async () => {
       const path = fixture.temp.write(csv(['name,age', 'Ada,36', 'Grace,45']));

@@ -11,6 +11,8 @@ import { SAMPLE_MAX_CHARS, SAMPLE_ROWS, inferTypes, isJsonContainer } from './in
 
 export const MAX_PROBLEMS = 100;
 export const CHUNK_BYTES = 256 * 1024;
+/** Digits of the largest row number (Number.MAX_SAFE_INTEGER). */
+const MAX_ROW_DIGITS = 16;
 const EXCERPT = 200;
 
 /** Thrown when a later value contradicts an inferred json type: the import restarts as string. */
@@ -64,6 +66,8 @@ export class RecordsToCopy extends Transform {
   private quotedCrlfs = 0;
   /** csv-parse's own `info.lines` at the last record (0 before the first). */
   private parsedLines = 0;
+  /** `list_id` and its tab: the same bytes at the start of every line. */
+  private readonly linePrefix: Buffer;
   private out = Buffer.allocUnsafe(CHUNK_BYTES);
   private outLength = 0;
   private stopWriting = false;
@@ -77,6 +81,7 @@ export class RecordsToCopy extends Transform {
     // last one; with one chunk of slack the two sides took turns (bench: 1.40× → 1.30× the floor).
     super({ readableHighWaterMark: 4 * CHUNK_BYTES });
     this.lastLine = opts.skipRows;
+    this.linePrefix = Buffer.from(`${opts.listId}\t`, 'utf8');
     this.csv = new CsvRecords(csvOptions, (record, info) => this.onRecord(record, info));
   }
 
@@ -177,7 +182,7 @@ export class RecordsToCopy extends Transform {
       if (this.opts.invalidRows === 'skip') this.skippedRows++;
       else this.stopWriting = true;
     } else if (!this.stopWriting) {
-      this.append(`${this.opts.listId}\t${row}\t${body}\n`);
+      this.appendLine(row, body);
       this.rowsWritten++;
       if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
     }
@@ -271,13 +276,25 @@ export class RecordsToCopy extends Transform {
     });
   }
 
-  /** Encodes the line straight into the output chunk: no join, no intermediate Buffer per row. */
-  private append(text: string): void {
+  /**
+   * Encodes the COPY line straight into the output chunk: no join, no intermediate Buffer per
+   * row. The row number goes in as digits, never as a string: V8 keeps number-to-string results
+   * in a cache that outlives young-generation collections, so every row's number string was
+   * promoted to the old space as garbage (~30 bytes a row, which let the heap of a 1 GB import
+   * swell by tens of MB before its first full collection).
+   */
+  private appendLine(row: number, body: string): void {
+    const text = `\t${body}\n`;
     // Three bytes per UTF-16 unit bounds the UTF-8 length without measuring it.
-    const maxBytes = text.length * 3;
+    const maxBytes = this.linePrefix.length + MAX_ROW_DIGITS + text.length * 3;
     if (this.outLength + maxBytes > this.out.length) this.flushOut();
-    if (maxBytes > this.out.length) this.push(Buffer.from(text, 'utf8'));
-    else this.outLength += this.out.write(text, this.outLength, 'utf8');
+    if (maxBytes > this.out.length) {
+      this.push(Buffer.concat([this.linePrefix, Buffer.from(`${row}${text}`, 'utf8')]));
+      return;
+    }
+    this.outLength += this.linePrefix.copy(this.out, this.outLength);
+    this.outLength = writeDigits(this.out, this.outLength, row);
+    this.outLength += this.out.write(text, this.outLength, 'utf8');
   }
 
   private flushOut(): void {
@@ -299,6 +316,14 @@ function jsonProblem(value: string, declared: boolean): string | undefined {
   if (!declared && (typeof parsed !== 'object' || parsed === null)) return 'not a JSON object or array';
   // jsonb refuses some JSON that JSON.parse accepts; one such cell would fail the whole COPY.
   return jsonbProblem(value);
+}
+
+/** Writes a non-negative integer's decimal digits at `at`; returns the offset after them. */
+function writeDigits(buf: Buffer, at: number, n: number): number {
+  let end = at + 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) end++;
+  for (let i = end - 1, rest = n; i >= at; i--, rest = Math.floor(rest / 10)) buf[i] = 48 + (rest % 10);
+  return end;
 }
 
 function trimTrailingEmpty(cells: string[]): string[] {
