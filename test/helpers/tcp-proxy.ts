@@ -12,6 +12,14 @@ export interface TcpProxy {
   setMode(mode: TcpProxyMode): Promise<void>;
   /** Cuts every open connection without changing the mode (a network blip). */
   cutConnections(): void;
+  /**
+   * Until forwardReplies(), drops whatever the server sends on the open connections that `which`
+   * picks, by the first bytes their client last sent. The server still runs every command; the
+   * client never hears back, as when a link dies after the server acted but before its answer
+   * got through.
+   */
+  dropReplies(which: (lastSent: string) => boolean): void;
+  forwardReplies(): void;
   /** Connections accepted so far (refused ones never reach the proxy). */
   accepted(): number;
   stop(): Promise<void>;
@@ -20,10 +28,14 @@ export interface TcpProxy {
 /** A TCP proxy on a port of its own in front of `target`, switchable between forwarding and refusing. */
 export async function startTcpProxy(target: { host: string; port: number }, mode: TcpProxyMode = 'forward'): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
+  const links = new Set<Link>();
   let accepted = 0;
   const server = net.createServer((client) => {
     accepted++;
     const upstream = net.connect(target.port, target.host);
+    const link: Link = { lastSent: '', dropping: false };
+    links.add(link);
+    client.once('close', () => links.delete(link));
     for (const socket of [client, upstream]) {
       open.add(socket);
       socket.once('close', () => open.delete(socket));
@@ -33,7 +45,14 @@ export async function startTcpProxy(target: { host: string; port: number }, mode
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    client.on('data', (chunk: Buffer) => (link.lastSent = chunk.toString('latin1', 0, 64)));
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (link.dropping || client.write(chunk)) return;
+      upstream.pause();
+      client.once('drain', () => upstream.resume());
+    });
+    upstream.once('end', () => client.end());
   });
   const cut = () => {
     for (const socket of open) socket.destroy();
@@ -57,6 +76,12 @@ export async function startTcpProxy(target: { host: string; port: number }, mode
       }
     },
     cutConnections: cut,
+    dropReplies(which) {
+      for (const link of links) link.dropping = which(link.lastSent);
+    },
+    forwardReplies() {
+      for (const link of links) link.dropping = false;
+    },
     accepted: () => accepted,
     async stop() {
       await proxy.setMode('refuse');
@@ -64,6 +89,11 @@ export async function startTcpProxy(target: { host: string; port: number }, mode
   };
   await proxy.setMode(mode);
   return proxy;
+}
+
+interface Link {
+  lastSent: string;
+  dropping: boolean;
 }
 
 function listen(server: net.Server, port: number): Promise<void> {
