@@ -153,6 +153,7 @@ export interface Progress {
 export interface StatusDocument {
   jobId: string;
   state: JobState;
+  /** The run's number: 1, then one more per run after a failure, a stall or a shutdown hand-over (0 before the first run). */
   attempt: number;
   progress: Progress;
   result?: ImportResult;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImportQueue } from '../../src/shared/queues.js';
 import { createRedis } from '../../src/shared/redis.js';
-import { exited, waitForLog } from '../helpers/processes.js';
+import { captureLogs, exited, waitForLog } from '../helpers/processes.js';
 import { importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 
 let service: TestService;
@@ -52,13 +52,15 @@ describe('worker processes', () => {
     const jobId = uniqueJobId('sigterm');
     const key = `uploads/${jobId}.csv`;
     await service.s3.storage.put(key, csv(5_000));
-    // The first download stalls, so the job is certainly still running when the signal comes.
-    service.s3.faults.set(key, { kind: 'stall', afterBytes: 10_000 });
+    // The first download stalls, so the job is certainly still running when the signal comes;
+    // the next one is clean. (Clearing the fault once the import had started raced the GET: the
+    // busy worker often finished the job itself, and nothing was handed over.)
+    service.s3.faults.set(key, { kind: 'stall', afterBytes: 10_000, times: 1 });
     const busy = service.spawnWorker({ STORAGE_IDLE_TIMEOUT_MS: '60000' });
+    const busyLogs = captureLogs(busy);
     await waitForLog(busy, /"worker started"/);
     await service.deliver(importRequest(jobId, key));
     await waitForLog(busy, /"import started"/);
-    service.s3.faults.clear(key);
     const other = service.spawnWorker();
     await waitForLog(other, /"worker started"/);
 
@@ -71,8 +73,17 @@ describe('worker processes', () => {
 
     const status = await service.waitForState(jobId, ['succeeded', 'failed'], 20_000);
     expect(status.state).toBe('succeeded');
-    // Interrupted attempts go straight back to the queue without using one up.
-    expect(status.attempt).toBe(1);
+    // The interrupted run went straight back to the queue without a failure on the job's record
+    // (attemptsMade counts only the completion); the status counts the finishing run as the 2nd.
+    const redis = createRedis(service.env.REDIS_URL!, 'worker');
+    const queue = createImportQueue(redis, service.env.QUEUE_PREFIX!);
+    const job = await queue.getJob(jobId);
+    await queue.close();
+    redis.disconnect();
+    expect(busyLogs.find(/job returned to the queue/)).toHaveLength(1);
+    expect(busyLogs.find(/^import succeeded$/)).toHaveLength(0);
+    expect(job).toMatchObject({ attemptsMade: 1, attemptsStarted: 2 });
+    expect(status.attempt).toBe(2);
     const { rows } = await service.db.pool.query('select row_count from lists where job_id = $1', [jobId]);
     expect(rows).toEqual([{ row_count: 5_000 }]);
     other.kill('SIGTERM');

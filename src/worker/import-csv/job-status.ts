@@ -6,6 +6,13 @@ import type { ImportJobData } from '../../shared/queues.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 
 const PROGRESS_MIN_INTERVAL_MS = 1_000;
+
+/**
+ * Which run of the job this is, as the status document's `attempt` counts: every start, so the
+ * run after a crashed worker's (a stall) or after a shutdown hand-over is the 2nd as well as the
+ * one after a failure. BullMQ's `attemptsMade`, the retry budget, counts failures only.
+ */
+export const runNumber = (job: Job): number => Math.max(job.attemptsStarted, job.attemptsMade + 1);
 const FINAL_WRITE_DELAYS_MS = [0, 250, 1_000, 2_000, 4_000];
 
 /**
@@ -28,7 +35,7 @@ export class JobStatusReporter {
     this.doc = {
       jobId: job.data.request.jobId,
       state: 'running',
-      attempt: job.attemptsMade + 1,
+      attempt: runNumber(job),
       progress: { rows: 0, bytes: 0, totalBytes: 0, percent: 0 },
       queuedAt: job.data.queuedAt,
       startedAt: at,

@@ -8,7 +8,7 @@ import type { ImportJobData } from '../../shared/queues.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import type { Storage } from '../../shared/storage.js';
 import { importCsv } from './import-csv.js';
-import { JobStatusReporter } from './job-status.js';
+import { JobStatusReporter, runNumber } from './job-status.js';
 import { s3Source } from './s3-source.js';
 
 export interface ImportWorkerContext {
@@ -26,9 +26,8 @@ export interface ImportWorkerContext {
  */
 export function createImportProcessor(ctx: ImportWorkerContext): Processor<ImportJobData, ImportResult> {
   return async (job, token, signal) => {
-    const attempt = job.attemptsMade + 1;
     const request = parseJobData(job);
-    const log = ctx.log.child({ jobId: job.id, attempt, key: request.source.key });
+    const log = ctx.log.child({ jobId: job.id, attempt: runNumber(job), key: request.source.key });
     const reporter = new JobStatusReporter(job, ctx.status, log);
     await reporter.running();
     log.info('import started');
@@ -58,7 +57,7 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
         log.warn('import interrupted by shutdown; job returned to the queue');
         throw new WaitingError();
       }
-      const willRetry = error.retryable && attempt < (job.opts.attempts ?? 1);
+      const willRetry = error.retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
       await reporter.failed(willRetry ? 'retrying' : 'failed', error);
       log[error.retryable ? 'warn' : 'info']({ err: error, code: error.code, willRetry }, 'import failed');
       if (!error.retryable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
