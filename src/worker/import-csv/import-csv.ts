@@ -78,10 +78,11 @@ async function importPass(job: ImportJob, deps: ImportDeps, forcedStrings: Reado
 /**
  * About 12,000 rows of the bench's file per COPY statement, with one output chunk of room to
  * wait while PostgreSQL checks the previous statement's foreign keys (the row transform's own
- * four chunks wait too). Longer waits cost memory for nothing: a chunk held past two young
+ * two chunks wait too). Longer waits cost memory for nothing: a chunk held past two young
  * collections is freed only by a full one, which V8 starts once 64 MB of them have piled up.
- * Measured per 1M rows (one run each, worker peak RSS): one statement 12.3 s; 8 MiB batches with
- * 4 MiB of room 11.9 s, 184 MB; 2 MiB, 256 KiB 9.2–10.0 s, 141 MB; 4 MiB, 256 KiB 9.1 s, 132 MB.
+ * Measured per 1M rows (one run each, worker peak RSS, the row transform then holding four
+ * chunks): one statement 12.3 s; 8 MiB batches with 4 MiB of room 11.9 s, 184 MB; 2 MiB with
+ * 256 KiB 9.2–10.0 s, 141 MB; 4 MiB with 256 KiB 9.1 s, 132 MB.
  */
 const COPY_BATCHES = { batchBytes: 16 * CHUNK_BYTES, aheadBytes: CHUNK_BYTES };
 
