@@ -6,6 +6,7 @@ import type { ImportJobData } from '../../shared/queues.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 
 const PROGRESS_MIN_INTERVAL_MS = 1_000;
+const FINAL_WRITE_DELAYS_MS = [0, 250, 1_000, 2_000, 4_000];
 
 /**
  * Which run of the job this is, as the status document's `attempt` counts: every start, so the
@@ -13,7 +14,6 @@ const PROGRESS_MIN_INTERVAL_MS = 1_000;
  * one after a failure. BullMQ's `attemptsMade`, the retry budget, counts failures only.
  */
 export const runNumber = (job: Job): number => Math.max(job.attemptsStarted, job.attemptsMade + 1);
-const FINAL_WRITE_DELAYS_MS = [0, 250, 1_000, 2_000, 4_000];
 
 /**
  * Mirrors one attempt's state to the status store and to BullMQ job progress (the dashboard).
