@@ -14,10 +14,11 @@ const FIGURES = 'redis-restart';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // A crash between Redis running a worker's "move the next job to active" and the worker reading
-// the reply leaves that job active with nobody on it (seen in CI: one job stuck at `queued`). It is
-// rescued like a killed worker's job, once its lock lapses and the stalled check runs: ~1 min with
-// the 30 s defaults. Shorter settings let the test see that rescue, and keep the lock well above
-// the longest event-loop stall of a loaded machine.
+// the reply leaves that job active with nobody on it (redis-reply-lost.int.test.ts shows it; a CI
+// run of this test most likely met it: one job stuck at `queued`). It is rescued like a killed
+// worker's job, once its lock lapses and the stalled check runs: up to 1.5 min with the 30 s
+// defaults. Shorter settings let the test see that rescue, and keep the lock well above the
+// longest event-loop stall of a loaded machine.
 const RECOVERABLE_WORKER_ENV = { LOG_LEVEL: 'info', LOCK_DURATION_MS: '10000', STALLED_INTERVAL_MS: '2000' };
 
 // A Redis of this file's own, as production runs it (AOF, fsync on every write, noeviction), so
