@@ -87,6 +87,7 @@ const Worker = Base.extend(Redis.shape)
     SHUTDOWN_TIMEOUT_MS: int(0).default(20_000),
     DELETE_R2_AFTER_IMPORT: bool.default(false),
     PG_POOL_MAX: int(1).default(10),
+    PG_QUERY_TIMEOUT_MS: int(1000).default(60_000),
   })
   .extend(Jobs.shape)
   .refine(requireEndpoint, endpointIssue)

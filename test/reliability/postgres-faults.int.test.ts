@@ -123,6 +123,33 @@ describe('PostgreSQL faults', () => {
     });
   });
 
+  it('PostgreSQL gone silent mid-COPY (its answers lost, no reset): the statement times out, retried, one complete list', async () => {
+    const timeoutMs = 2_000;
+    proxy = await startTcpProxy({ host: new URL(TEST_PG_URL).hostname, port: Number(new URL(TEST_PG_URL).port || 5432) });
+    const logs = await startWorker({ DATABASE_URL: proxiedUrl(proxy.port), PG_QUERY_TIMEOUT_MS: String(timeoutMs) });
+    const jobId = await deliverFile('pg-silent', ROWS);
+    await waitForCopy(service.db.pool, service.db.name);
+    // Rows still reach the server; nothing it says reaches the worker, and no socket breaks.
+    proxy.dropReplies(() => true);
+    const silentAt = performance.now();
+    const failed = await waitForLog(worker!, /"import failed"/, 30_000);
+    const failedAfterMs = performance.now() - silentAt;
+    proxy.forwardReplies();
+
+    const final = await service.waitForState(jobId, ['succeeded', 'failed'], 60_000);
+    expect(final).toMatchObject({ state: 'succeeded', attempt: 2 });
+    await expectOneCompleteList(service.db.pool, jobId, ROWS);
+    expect(logs.find(/^import failed$/).map((l) => l.code)).toEqual(['DATABASE_UNAVAILABLE']);
+    expect(failed).toContain('stopped answering');
+    // Not before the timeout, and not long after it: the worker gave up on its own.
+    expect(failedAfterMs).toBeGreaterThan(timeoutMs - 1_500);
+    expect(failedAfterMs).toBeLessThan(timeoutMs + 10_000);
+    await expect.poll(async () => stuck(await backends(service.db.pool, service.db.name)), { timeout: 10_000 }).toEqual([]);
+    recordFigures(FIGURES, 'silent', {
+      rows: ROWS, queryTimeoutMs: timeoutMs, failedAfterSilenceMs: Math.round(failedAfterMs), attempt: final.attempt, lists: 1, duplicates: 0,
+    });
+  });
+
   it('the connection cut mid-COPY (network drop): retried, one complete list', async () => {
     proxy = await startTcpProxy({ host: new URL(TEST_PG_URL).hostname, port: Number(new URL(TEST_PG_URL).port || 5432) });
     const logs = await startWorker({ DATABASE_URL: proxiedUrl(proxy.port) });
