@@ -23,6 +23,8 @@ const Limits = z.object({
   MAX_COLUMNS: int(1).default(1000),
   MAX_RECORD_BYTES: int(1024).default(1024 * 1024),
   MAX_ROWS: int(1).optional(),
+  /** An import waiting this long on PostgreSQL with nothing taken fails the attempt (retried). */
+  PG_STALL_TIMEOUT_MS: int(100).default(60_000),
 });
 
 const Redis = z.object({
@@ -87,7 +89,6 @@ const Worker = Base.extend(Redis.shape)
     SHUTDOWN_TIMEOUT_MS: int(0).default(20_000),
     DELETE_R2_AFTER_IMPORT: bool.default(false),
     PG_POOL_MAX: int(1).default(10),
-    PG_QUERY_TIMEOUT_MS: int(1000).default(60_000),
   })
   .extend(Jobs.shape)
   .refine(requireEndpoint, endpointIssue)

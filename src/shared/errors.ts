@@ -110,10 +110,6 @@ function classifyOne(cause: unknown, err: unknown): ImportError | undefined {
     const kind = code.startsWith('40') ? 'DATABASE_CONFLICT' : 'DATABASE_UNAVAILABLE';
     return new ImportError(kind, `the database is unavailable (${code}); the import will be retried`, { cause: err });
   }
-  // pg's own words when a statement outlives query_timeout (PG_QUERY_TIMEOUT_MS).
-  if (message === 'Query read timeout') {
-    return new ImportError('DATABASE_UNAVAILABLE', 'the database stopped answering; the import will be retried', { cause: err });
-  }
   if (/Connection terminated|connection.*(closed|ended)|Client has encountered a connection error/i.test(message)) {
     return new ImportError('DATABASE_UNAVAILABLE', 'the database connection was lost; the import will be retried', {
       cause: err,

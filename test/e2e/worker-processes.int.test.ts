@@ -75,8 +75,10 @@ describe('worker processes', () => {
     expect(status.state).toBe('succeeded');
     // The interrupted run went straight back to the queue without a failure on the job's record
     // (attemptsMade counts only the completion); the status counts the finishing run as the 2nd.
+    // The status is written just before the processor returns; BullMQ completes the job after.
     const redis = createRedis(service.env.REDIS_URL!, 'worker');
     const queue = createImportQueue(redis, service.env.QUEUE_PREFIX!);
+    await expect.poll(() => queue.getJobState(jobId), { timeout: 10_000 }).toBe('completed');
     const job = await queue.getJob(jobId);
     await queue.close();
     redis.disconnect();

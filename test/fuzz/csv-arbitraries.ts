@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ImportLimits } from '../../src/shared/config.js';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from '../../src/shared/config.js';
 import { DELIMITERS, type Delimiter, type ImportRequestInput } from '../../src/shared/contract.js';
 import { TEXT_ENCODINGS, encodeText, type TextEncoding } from '../helpers/encode-text.js';
 
@@ -324,6 +324,7 @@ const hostileLimits: fc.Arbitrary<ImportLimits> = fc.record({
   MAX_COLUMNS: fc.constantFrom(1_000, 1_000, 3, 40),
   MAX_RECORD_BYTES: fc.constantFrom(1024 * 1024, 1024 * 1024, 1_024, 8_192),
   MAX_ROWS: fc.constantFrom(undefined, undefined, undefined, 1, 5),
+  PG_STALL_TIMEOUT_MS: fc.constant(DEFAULT_IMPORT_LIMITS.PG_STALL_TIMEOUT_MS),
 });
 
 const randomBytes = fc.record({

@@ -123,10 +123,10 @@ describe('PostgreSQL faults', () => {
     });
   });
 
-  it('PostgreSQL gone silent mid-COPY (its answers lost, no reset): the statement times out, retried, one complete list', async () => {
+  it('PostgreSQL gone silent mid-COPY (its answers lost, no reset): the import gives up waiting, retried, one complete list', async () => {
     const timeoutMs = 2_000;
     proxy = await startTcpProxy({ host: new URL(TEST_PG_URL).hostname, port: Number(new URL(TEST_PG_URL).port || 5432) });
-    const logs = await startWorker({ DATABASE_URL: proxiedUrl(proxy.port), PG_QUERY_TIMEOUT_MS: String(timeoutMs) });
+    const logs = await startWorker({ DATABASE_URL: proxiedUrl(proxy.port), PG_STALL_TIMEOUT_MS: String(timeoutMs) });
     const jobId = await deliverFile('pg-silent', ROWS);
     await waitForCopy(service.db.pool, service.db.name);
     // Rows still reach the server; nothing it says reaches the worker, and no socket breaks.
@@ -146,7 +146,7 @@ describe('PostgreSQL faults', () => {
     expect(failedAfterMs).toBeLessThan(timeoutMs + 10_000);
     await expect.poll(async () => stuck(await backends(service.db.pool, service.db.name)), { timeout: 10_000 }).toEqual([]);
     recordFigures(FIGURES, 'silent', {
-      rows: ROWS, queryTimeoutMs: timeoutMs, failedAfterSilenceMs: Math.round(failedAfterMs), attempt: final.attempt, lists: 1, duplicates: 0,
+      rows: ROWS, stallTimeoutMs: timeoutMs, failedAfterSilenceMs: Math.round(failedAfterMs), attempt: final.attempt, lists: 1, duplicates: 0,
     });
   });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_IMPORT_LIMITS } from '../../src/shared/config.js';
 import { CsvOptions } from '../../src/shared/contract.js';
 import { ImportError } from '../../src/shared/errors.js';
 import { createStorage, type Storage } from '../../src/shared/storage.js';
@@ -9,7 +10,7 @@ import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../helpers/test-db.js';
 
 const IDLE_MS = 300;
-const LIMITS = { MAX_FILE_SIZE: 256 * 1024, MAX_COLUMNS: 1000, MAX_RECORD_BYTES: 1024 * 1024 };
+const LIMITS = { ...DEFAULT_IMPORT_LIMITS, MAX_FILE_SIZE: 256 * 1024 };
 // About 150 KB: past the 64 KiB detection sample, so faults at 100 KB hit while rows are copied.
 const FILE = Buffer.from('id,name\n'.concat(Array.from({ length: 10_000 }, (_, i) => `${i},name ${i}\n`).join('')));
 

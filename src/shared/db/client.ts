@@ -11,25 +11,12 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-export interface DbConfig {
-  DATABASE_URL: string;
-  PG_POOL_MAX?: number;
-  /**
-   * How long any one statement may go unanswered. A PostgreSQL that goes silent (a network
-   * partition: no reset, so the socket never errors) would otherwise hold an import until the
-   * kernel gives up on the connection, a quarter of an hour later. Every statement of an import is
-   * short (COPY goes in 4 MiB statements), so a minute is far past any healthy one.
-   */
-  PG_QUERY_TIMEOUT_MS?: number;
-}
-
 /** Drizzle over a pg Pool. The pool logs idle-client errors instead of crashing the process. */
-export function createDb(config: DbConfig, logger: Logger): DbHandle {
+export function createDb(config: { DATABASE_URL: string; PG_POOL_MAX?: number }, logger: Logger): DbHandle {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: config.PG_POOL_MAX ?? 10,
     connectionTimeoutMillis: 10_000,
-    query_timeout: config.PG_QUERY_TIMEOUT_MS,
     application_name: 'csv-import-worker',
   });
   pool.on('error', (err) => logger.warn({ err }, 'idle postgres client failed'));

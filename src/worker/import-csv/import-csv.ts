@@ -134,7 +134,10 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       },
       csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES),
     );
-    const copy = new CopyBatches(client, 'COPY list_rows (list_id, row_number, data) FROM STDIN', COPY_BATCHES);
+    const copy = new CopyBatches(client, 'COPY list_rows (list_id, row_number, data) FROM STDIN', {
+      ...COPY_BATCHES,
+      stallMs: limits.PG_STALL_TIMEOUT_MS,
+    });
     try {
       await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, copy, { signal });
     } catch (err) {
