@@ -76,15 +76,14 @@ async function importPass(job: ImportJob, deps: ImportDeps, forcedStrings: Reado
 }
 
 /**
- * About 12,000 rows of the bench's file per COPY statement, with one output chunk of room to
- * wait while PostgreSQL checks the previous statement's foreign keys (the row transform's own
- * two chunks wait too). Longer waits cost memory for nothing: a chunk held past two young
- * collections is freed only by a full one, which V8 starts once 64 MB of them have piled up.
- * Measured per 1M rows (one run each, worker peak RSS, the row transform then holding four
- * chunks): one statement 12.3 s; 8 MiB batches with 4 MiB of room 11.9 s, 184 MB; 2 MiB with
- * 256 KiB 9.2–10.0 s, 141 MB; 4 MiB with 256 KiB 9.1 s, 132 MB.
+ * About 12,000 rows of the bench's file per COPY statement, and two output chunks of room to wait
+ * here while PostgreSQL checks the previous statement's foreign keys (the row transform's own two
+ * chunks wait too). Longer waits cost memory for nothing: a chunk held past two young collections
+ * is freed only by a full one, which V8 starts once 64 MB of them have piled up. Measured (bench,
+ * 1M rows, `--runs 2 --variants ours,floor`; then `bench:memory -- --large`, 1 GB vs 10 MB file):
+ * one chunk of room 1.23× the floor; two 1.17×, +2.4%; four 1.08×, +13.6%.
  */
-const COPY_BATCHES = { batchBytes: 16 * CHUNK_BYTES, aheadBytes: CHUNK_BYTES };
+const COPY_BATCHES = { batchBytes: 16 * CHUNK_BYTES, aheadBytes: 2 * CHUNK_BYTES };
 
 interface OpenStream {
   chunks: AsyncGenerator<Buffer>;
