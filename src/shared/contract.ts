@@ -8,7 +8,8 @@ import { z } from 'zod';
 
 const JOB_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A UTF-16 surrogate without its other half: text PostgreSQL cannot store (it would get U+FFFD). */
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const METADATA_MAX_BYTES = 16 * 1024;
 const METADATA_MAX_DEPTH = 32;
 

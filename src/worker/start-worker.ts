@@ -3,6 +3,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ImportResult } from '../shared/contract.js';
 import { QUEUE, type ImportJobData } from '../shared/queues.js';
+import { TimeoutError, withTimeout } from '../shared/with-timeout.js';
 import { createImportProcessor, type ImportWorkerContext } from './import-csv/processor.js';
 
 export interface ImportWorker {
@@ -31,15 +32,11 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
     worker,
     async close(timeoutMs) {
       const closing = worker.close();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'deadline'>((resolve) => {
-        timer = setTimeout(() => resolve('deadline'), timeoutMs);
-      });
-      if ((await Promise.race([closing, deadline])) === 'deadline') {
+      await withTimeout(closing, timeoutMs).catch((err: unknown) => {
+        if (!(err instanceof TimeoutError)) throw err;
         log.warn({ timeoutMs }, 'jobs still running at the shutdown deadline; aborting them');
         worker.cancelAllJobs('worker shutting down');
-      }
-      clearTimeout(timer);
+      });
       await closing;
     },
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { ImportRequest, type JobState } from '../../shared/contract.js';
 import type { Logger } from '../../shared/logger.js';
 import { JOB, importJobOptions, toJobState, type ImportJobData } from '../../shared/queues.js';
@@ -34,9 +34,9 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
     async (req, res) => {
       const request = parseRequest(req.body as Buffer);
       const jobId = request.jobId;
-      const existing = await stateOf(deps.queue, jobId);
+      const existing = await queueCall(deps.queue.getJob(jobId));
       if (existing) {
-        res.status(200).json({ jobId, state: existing });
+        res.status(200).json({ jobId, state: await stateOf(existing) });
         return;
       }
       const deliveryId = randomUUID();
@@ -45,7 +45,7 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
       // queue.add is a no-op for a jobId that exists: the stored deliveryId says who won a race.
       const job = await queueCall(deps.queue.getJob(jobId));
       if (job && job.data.deliveryId !== deliveryId) {
-        res.status(200).json({ jobId, state: toJobState(await queueCall(job.getState()), job.attemptsMade) });
+        res.status(200).json({ jobId, state: await stateOf(job) });
         return;
       }
       await deps.status
@@ -75,9 +75,8 @@ function parseRequest(body: Buffer): ImportRequest {
   return parsed.data;
 }
 
-async function stateOf(queue: Queue<ImportJobData>, jobId: string): Promise<JobState | undefined> {
-  const job = await queueCall(queue.getJob(jobId));
-  return job ? toJobState(await queueCall(job.getState()), job.attemptsMade) : undefined;
+async function stateOf(job: Job<ImportJobData>): Promise<JobState> {
+  return toJobState(await queueCall(job.getState()), job.attemptsMade);
 }
 
 async function enqueue(deps: QstashImportDeps, data: ImportJobData): Promise<void> {

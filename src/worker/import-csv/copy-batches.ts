@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import { ImportError } from '../../shared/errors.js';
+import { withTimeout } from '../../shared/with-timeout.js';
 
 export interface CopyBatchesOptions {
   /** Start a new COPY statement once the current one has been given this many bytes. */
@@ -101,24 +102,16 @@ export class CopyBatches extends Writable {
 
   private async waitOnPostgres(progress: Promise<void> | undefined): Promise<void> {
     if (!progress) return;
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ImportError(
-              'DATABASE_UNAVAILABLE',
-              `the database stopped answering (nothing for ${Math.round(this.opts.stallMs / 1000)} s); the import will be retried`,
-            ),
-          ),
-        this.opts.stallMs,
-      );
-    });
-    try {
-      await Promise.race([progress, stalled]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const { stallMs } = this.opts;
+    await withTimeout(
+      progress,
+      stallMs,
+      () =>
+        new ImportError(
+          'DATABASE_UNAVAILABLE',
+          `the database stopped answering (nothing for ${Math.round(stallMs / 1000)} s); the import will be retried`,
+        ),
+    );
   }
 }
 

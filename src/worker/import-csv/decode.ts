@@ -1,9 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
+import { LONE_SURROGATE } from '../../shared/contract.js';
 import { ImportError } from '../../shared/errors.js';
 import { scanUtf8, type EncodingChoice } from './detect-encoding.js';
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export interface DecodeStats {
   /** True once any decoded chunk held a NUL, so the row loop only looks for NULs when needed. */

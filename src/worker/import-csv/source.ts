@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ImportError } from '../../shared/errors.js';
+import { withTimeout } from '../../shared/with-timeout.js';
 
 export interface OpenedSource {
   stream: Readable;
@@ -59,20 +60,9 @@ export async function* guardSource(stream: Readable, opts: GuardOptions): AsyncG
   }
 }
 
-async function withIdleTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {
+function withIdleTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {
   if (!ms) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ImportError('STORAGE_STALLED', `the download stalled: no data for ${ms} ms; it will be retried`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, stalled]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(promise, ms, () => new ImportError('STORAGE_STALLED', `the download stalled: no data for ${ms} ms; it will be retried`));
 }
 
 export function formatBytes(n: number): string {
