@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { listen } from './listen.js';
 
 /**
  * What the store does wrong for one key, `times` times (always when absent). `status` answers
@@ -103,7 +104,7 @@ export async function startFaultyProxy(target: { host: string; port: number; buc
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await listen(server);
   const { port } = server.address() as AddressInfo;
 
   return {

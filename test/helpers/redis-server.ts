@@ -4,6 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exited } from './processes.js';
+import { listen } from './listen.js';
 
 export interface RedisServerOptions {
   /**
@@ -66,7 +67,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 /** A port nothing listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
   const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  await listen(probe);
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { listen } from './listen.js';
 
 /**
  * `forward`: every connection is piped to the target. `refuse`: nothing listens on the port
@@ -94,14 +95,4 @@ export async function startTcpProxy(target: { host: string; port: number }, mode
 interface Link {
   lastSent: string;
   dropping: boolean;
-}
-
-function listen(server: net.Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
