@@ -85,7 +85,8 @@ export class ImportError extends Error {
 // Connection loss, admin shutdown, too many connections, serialization failure and deadlock are
 // worth another attempt; anything else from PostgreSQL is a bug or a schema problem.
 const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '53300', '57P01', '57P02', '57P03']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Socket error codes that mean the other side could not be reached or went away: worth a retry. */
+export const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * Maps a pg (or socket) error to a transient ImportError, or undefined when it is not one.

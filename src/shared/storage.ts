@@ -7,7 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { StorageConfig } from './config.js';
-import { ImportError } from './errors.js';
+import { ImportError, NETWORK_CODES } from './errors.js';
 
 export interface ObjectInfo {
   size: number;
@@ -107,18 +107,8 @@ function createS3Client(config: StorageConfig, options: StorageOptions): S3Clien
   });
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
+// An HTTP body can also be cut short, and the SDK meets routing errors the database never has.
+const STORAGE_NETWORK_CODES = new Set([...NETWORK_CODES, 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'SlowDown', 'ServiceUnavailable', 'InternalError', 'ThrottlingException']);
 const NETWORK_MESSAGE = /socket hang up|aborted|premature close|timed? ?out|other side closed|ECONNRESET|ECONNREFUSED/i;
 
@@ -157,7 +147,7 @@ export function classifyStorageError(err: unknown, key: string): ImportError {
   if ((status !== undefined && (status >= 500 || status === 429)) || NETWORK_NAMES.has(name)) {
     return new ImportError('STORAGE_UNAVAILABLE', `storage is unavailable (${status ?? name}) while reading "${key}"; it will be retried`, cause);
   }
-  if (NETWORK_CODES.has(code) || NETWORK_MESSAGE.test(message)) {
+  if (STORAGE_NETWORK_CODES.has(code) || NETWORK_MESSAGE.test(message)) {
     return new ImportError('STORAGE_UNAVAILABLE', `the connection to storage failed (${code || message}) while reading "${key}"; it will be retried`, cause);
   }
   return new ImportError('INTERNAL', `unexpected storage error for "${key}": ${message || name || String(err)}`, cause);
