@@ -107,7 +107,7 @@ function createS3Client(config: StorageConfig, options: StorageOptions): S3Clien
   });
 }
 
-// An HTTP body can also be cut short, and the SDK meets routing errors the database never has.
+// Storage also retries an aborted connection, an unreachable host or network, and a body cut short.
 const STORAGE_NETWORK_CODES = new Set([...NETWORK_CODES, 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'SlowDown', 'ServiceUnavailable', 'InternalError', 'ThrottlingException']);
 const NETWORK_MESSAGE = /socket hang up|aborted|premature close|timed? ?out|other side closed|ECONNRESET|ECONNREFUSED/i;
