@@ -38,6 +38,11 @@ export const CsvOptions = z
       .string()
       .default('auto')
       .refine((e) => e === 'auto' || iconv.encodingExists(e), 'unknown encoding'),
+    locale: z
+      .string()
+      .max(64)
+      .refine(isLocaleTag, 'must be a BCP 47 language tag such as "pl" or "ru-RU"')
+      .optional(),
     header: z.boolean().default(true),
     skipRows: z.number().int().min(0).max(1_000_000).default(0),
     quote: oneChar.default('"'),
@@ -45,6 +50,14 @@ export const CsvOptions = z
   })
   .strict();
 export type CsvOptions = z.infer<typeof CsvOptions>;
+
+function isLocaleTag(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
 
 export const COLUMN_TYPES = ['string', 'json'] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
@@ -139,6 +152,8 @@ export interface ImportResult {
   nulCharactersRemoved: number;
   /** How the file was read; absent when the result comes from an earlier attempt. */
   encoding?: string;
+  /** How sure the encoding is, 0–1 (1: a BOM, a declared encoding, or text only one encoding reads). */
+  encodingConfidence?: number;
   delimiter?: string;
   problems?: StatusProblem[];
   problemCount?: number;

@@ -11,7 +11,7 @@ import { importCsv } from './import-csv/import-csv.js';
 import { fileSource } from './import-csv/source.js';
 
 const USAGE =
-  'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--delimiter D] [--encoding E] ' +
+  'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--delimiter D] [--encoding E] [--locale TAG] ' +
   '[--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote C] [--escape C]';
 
 const { values, positionals } = parseArgs({
@@ -21,6 +21,7 @@ const { values, positionals } = parseArgs({
     'job-id': { type: 'string' },
     delimiter: { type: 'string' },
     encoding: { type: 'string' },
+    locale: { type: 'string' },
     'json-column': { type: 'string', multiple: true },
     'skip-invalid-rows': { type: 'boolean' },
     'no-header': { type: 'boolean' },
@@ -56,6 +57,7 @@ const parsed = ImportRequest.safeParse({
   csv: {
     delimiter: delimiter ?? 'auto',
     encoding: values.encoding ?? 'auto',
+    ...(values.locale !== undefined ? { locale: values.locale } : {}),
     header: !values['no-header'],
     skipRows: values['skip-rows'] === undefined ? 0 : Number(values['skip-rows']),
     quote: values.quote ?? '"',

@@ -269,7 +269,7 @@ const CORPUS: CorpusCase[] = [
   },
   {
     file: 'duckdb/encodings/shift_jis.csv',
-    expect: { rows: 20, columns: ['名前', '年齢'], encoding: 'Shift_JIS', delimiter: ',', values: { 1: { 名前: '名前', 年齢: '25' }, 2: { 名前: '山田', 年齢: '30' }, 20: { 名前: '田村', 年齢: '25' } } },
+    expect: { rows: 20, columns: ['名前', '年齢'], encoding: 'shift_jis', delimiter: ',', values: { 1: { 名前: '名前', 年齢: '25' }, 2: { 名前: '山田', 年齢: '30' }, 20: { 名前: '田村', 年齢: '25' } } },
     note: 'README wants "reject or ask, never mojibake"; DESIGN §5 detects Shift-JIS and decodes it, so the names are imported as correct Japanese text (no mojibake)',
   },
   {

@@ -8,9 +8,9 @@ import { detectEncoding, scanUtf8 } from '../../src/worker/import-csv/detect-enc
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 
-function encodingError(run: () => unknown): ImportError {
+async function encodingError(run: () => Promise<unknown>): Promise<ImportError> {
   try {
-    run();
+    await run();
   } catch (err) {
     if (err instanceof ImportError) return err;
     throw err;
@@ -23,72 +23,109 @@ describe('detectEncoding', () => {
     ['UTF-8', [0xef, 0xbb, 0xbf], 'utf-8', 3],
     ['UTF-16LE', [0xff, 0xfe], 'utf-16le', 2],
     ['UTF-16BE', [0xfe, 0xff], 'utf-16be', 2],
-  ])('recognises a %s byte-order mark and reports its length', (_name, bom, encoding, bomLength) => {
-    expect(detectEncoding(bytes(bom, 'a\0,\0b\0'))).toEqual({ encoding, bomLength });
+  ])('recognises a %s byte-order mark and reports its length', async (_name, bom, encoding, bomLength) => {
+    expect(await detectEncoding(bytes(bom, 'a\0,\0b\0'))).toEqual({ encoding, bomLength, confidence: 1 });
   });
 
-  it('lets a BOM win over bytes that look like another encoding', () => {
+  it('lets a BOM win over bytes that look like another encoding', async () => {
     // Windows-1252 bytes after a UTF-16LE BOM are still read as UTF-16LE.
-    expect(detectEncoding(bytes([0xff, 0xfe, 0xe9, 0x00]))).toEqual({ encoding: 'utf-16le', bomLength: 2 });
+    expect(await detectEncoding(bytes([0xff, 0xfe, 0xe9, 0x00]))).toEqual({ encoding: 'utf-16le', bomLength: 2, confidence: 1 });
   });
 
-  it('reads plain ASCII as UTF-8', () => {
-    expect(detectEncoding(bytes('a,b\n1,2\n'))).toEqual({ encoding: 'utf-8', bomLength: 0 });
+  it('reads plain ASCII as UTF-8, marked as a sample that proved nothing', async () => {
+    expect(await detectEncoding(bytes('a,b\n1,2\n'))).toEqual({ encoding: 'utf-8', bomLength: 0, confidence: 1, asciiSample: true });
   });
 
-  it('reads valid multi-byte UTF-8 as UTF-8', () => {
-    expect(detectEncoding(bytes('name\nJosé\nŁukasz\n名前\n😀\n'))).toEqual({ encoding: 'utf-8', bomLength: 0 });
+  it('reads valid multi-byte UTF-8 as UTF-8', async () => {
+    expect(await detectEncoding(bytes('name\nJosé\nŁukasz\n名前\n😀\n'))).toEqual({ encoding: 'utf-8', bomLength: 0, confidence: 1 });
   });
 
-  it.each([1, 2, 3])('accepts UTF-8 whose last character is cut after %i byte(s) by the end of the sample', (keep) => {
+  it.each([1, 2, 3])('accepts UTF-8 whose last character is cut after %i byte(s) by the end of the sample', async (keep) => {
     const emoji = Buffer.from('😀', 'utf8');
-    expect(detectEncoding(bytes('José,Zoë\n', [...emoji.subarray(0, keep)])).encoding).toBe('utf-8');
+    expect((await detectEncoding(bytes('José,Zoë\n', [...emoji.subarray(0, keep)]))).encoding).toBe('utf-8');
   });
 
-  it('rejects UTF-8 with damaged sequences as ENCODING_ERROR naming the first bad line', () => {
+  it('rejects UTF-8 with damaged sequences as ENCODING_ERROR naming the first bad line', async () => {
     const sample = bytes('name\nJosé\nZoë\nRen', [0xc3], 'e\n');
-    const err = encodingError(() => detectEncoding(sample));
+    const err = await encodingError(() => detectEncoding(sample));
     expect(err.code).toBe('ENCODING_ERROR');
     expect(err.message).toMatch(/line 4\b/);
     expect(err.retryable).toBe(false);
   });
 
-  it('rejects a multi-byte sequence that stops short inside the sample (a truncated character)', () => {
-    const err = encodingError(() => detectEncoding(bytes('042|42|', [0xe2, 0x82, 0x28], '\n')));
+  it('rejects a multi-byte sequence that stops short inside the sample (a truncated character)', async () => {
+    const err = await encodingError(() => detectEncoding(bytes('042|42|', [0xe2, 0x82, 0x28], '\n')));
     expect(err.code).toBe('ENCODING_ERROR');
     expect(err.message).toMatch(/line 1\b/);
   });
 
-  it('rejects a sample whose only damage is an encoded surrogate, naming its line', () => {
-    const err = encodingError(() => detectEncoding(bytes('name\nJosé\nx', [0xed, 0xa0, 0x80], '\n')));
+  it('rejects a sample whose only damage is an encoded surrogate, naming its line', async () => {
+    const err = await encodingError(() => detectEncoding(bytes('name\nJosé\nx', [0xed, 0xa0, 0x80], '\n')));
     expect(err.code).toBe('ENCODING_ERROR');
     expect(err.message).toMatch(/line 3\b/);
   });
 
-  it('falls back to Windows-1252 for single-byte text that is not UTF-8', () => {
+  it('reads Western European text written by Excel as windows-1252', async () => {
     const sample = iconv.encode('Bank Name\u00a0,City\nFirst–Citizens Bank,Santa Clara\nCafé,Zoë\n', 'windows-1252');
-    expect(detectEncoding(sample)).toEqual({ encoding: 'windows-1252', bomLength: 0 });
+    expect((await detectEncoding(sample)).encoding).toBe('windows-1252');
   });
 
-  it('does not mistake text made only of Latin-1 letters for a CJK encoding', () => {
-    const sample = iconv.encode('ýýýýýýý ýýýýýýýý,ý\r\nýýý ýýýýýýýýý,ý\r\nýý ýýýýý,Ø\r\n', 'latin1');
-    expect(detectEncoding(sample).encoding).toBe('windows-1252');
+  it('does not read short German text with umlauts before letters as a CJK encoding', async () => {
+    const sample = iconv.encode('Name;Ort\r\nJürgen Müller;München\r\nGrüße;Köln\r\n', 'windows-1252');
+    const choice = await detectEncoding(sample);
+    expect(iconv.decode(sample, choice.encoding)).toBe('Name;Ort\r\nJürgen Müller;München\r\nGrüße;Köln\r\n');
   });
 
-  it('recognises Shift-JIS Japanese text', () => {
-    const sample = iconv.encode('名前,年齢\r\n山田,30\r\n佐藤,28\r\n鈴木,32\r\n高橋,29\r\n表示,25\r\n', 'Shift_JIS');
-    expect(detectEncoding(sample).encoding).toBe('Shift_JIS');
+  it.each([
+    ['windows-1250', 'Imię;Nazwisko;Miasto\r\nŁukasz;Wiśniewski;Łódź\r\nZofia;Kowalczyk;Gdańsk\r\nMałgorzata;Zając;Kraków\r\n'],
+    ['windows-1251', 'Имя;Фамилия;Город\r\nИван;Петров;Москва\r\nМария;Смирнова;Санкт-Петербург\r\nАлексей;Кузнецов;Новосибирск\r\n'],
+    ['windows-1253', 'Όνομα,Επώνυμο,Πόλη\r\nΓιώργος,Παπαδόπουλος,Αθήνα\r\nΜαρία,Νικολάου,Θεσσαλονίκη\r\nΚώστας,Γεωργίου,Πάτρα\r\n'],
+    ['koi8-r', 'Имя,Фамилия,Город\nИван,Петров,Москва\nМария,Смирнова,Санкт-Петербург\nАлексей,Кузнецов,Новосибирск\n'],
+    ['shift_jis', '名前,年齢,住所\r\n山田太郎,30,東京都新宿区\r\n佐藤花子,28,大阪府大阪市\r\n鈴木一郎,32,愛知県名古屋市\r\n'],
+  ])('reads a short list of names in %s as that text', async (encoding, text) => {
+    const sample = iconv.encode(text, encoding);
+    const choice = await detectEncoding(sample);
+    expect(iconv.decode(sample, choice.encoding)).toBe(text);
+    expect(choice.confidence).toBeGreaterThan(0);
+    expect(choice.confidence).toBeLessThanOrEqual(1);
   });
 
-  it('uses a declared encoding without guessing, and drops a BOM only when it matches', () => {
-    expect(detectEncoding(bytes('abc'), 'windows-1252')).toEqual({ encoding: 'windows-1252', bomLength: 0 });
-    expect(detectEncoding(bytes([0xef, 0xbb, 0xbf], 'abc'), 'UTF8')).toEqual({ encoding: 'utf-8', bomLength: 3 });
-    expect(detectEncoding(bytes([0xff, 0xfe], 'a\0'), 'utf-16le')).toEqual({ encoding: 'utf-16le', bomLength: 2 });
-    expect(detectEncoding(bytes([0xef, 0xbb, 0xbf], 'abc'), 'latin1')).toEqual({ encoding: 'latin1', bomLength: 0 });
+  it('reads UTF-16LE without a byte-order mark', async () => {
+    const text = 'Имя\tГород\r\nИван\tМосква\r\nМария\tКазань\r\nПётр\tОмск\r\n';
+    const choice = await detectEncoding(iconv.encode(text, 'utf-16le'));
+    expect(choice.encoding).toBe('utf-16le');
   });
 
-  it('does not reject a declared encoding over bytes that are not valid UTF-8', () => {
-    expect(detectEncoding(bytes('Ren', [0xc3], 'e\n'), 'windows-1252').encoding).toBe('windows-1252');
+  it('never picks an encoding that has no character for one of the bytes', async () => {
+    // 0x81 and 0x8D are undefined in windows-1252 (iconv-lite would write U+FFFD for them).
+    const sample = Buffer.concat([iconv.encode('Name,Ort\nMüller,Köln\nx', 'windows-1252'), Buffer.from([0x81, 0x8d]), Buffer.from('\n')]);
+    const choice = await detectEncoding(sample);
+    expect(choice.encoding).not.toBe('windows-1252');
+    expect(iconv.decode(sample, choice.encoding)).not.toContain('\ufffd');
+  });
+
+  it('lets the uploader\'s locale choose between code pages the bytes do not tell apart', async () => {
+    // "Všetko dobré" in windows-1250 reads as "Vetko dobré" in windows-1252: both plausible.
+    const sample = iconv.encode('Názov;Popis\r\nVšetko;dobré\r\n', 'windows-1250');
+    expect((await detectEncoding(sample, { locale: 'sk-SK' })).encoding).toBe('windows-1250');
+    expect(iconv.decode(sample, (await detectEncoding(sample, { locale: 'sk' })).encoding)).toBe('Názov;Popis\r\nVšetko;dobré\r\n');
+  });
+
+  it('keeps what the bytes show over the locale', async () => {
+    const text = 'Имя;Фамилия\r\nИван;Петров\r\nМария;Смирнова\r\nАлексей;Кузнецов\r\n';
+    const sample = iconv.encode(text, 'windows-1251');
+    expect((await detectEncoding(sample, { locale: 'de-DE' })).encoding).toBe('windows-1251');
+  });
+
+  it('uses a declared encoding without guessing, and drops a BOM only when it matches', async () => {
+    expect(await detectEncoding(bytes('abc'), { declared: 'windows-1252' })).toEqual({ encoding: 'windows-1252', bomLength: 0, confidence: 1 });
+    expect(await detectEncoding(bytes([0xef, 0xbb, 0xbf], 'abc'), { declared: 'UTF8' })).toEqual({ encoding: 'utf-8', bomLength: 3, confidence: 1 });
+    expect(await detectEncoding(bytes([0xff, 0xfe], 'a\0'), { declared: 'utf-16le' })).toEqual({ encoding: 'utf-16le', bomLength: 2, confidence: 1 });
+    expect(await detectEncoding(bytes([0xef, 0xbb, 0xbf], 'abc'), { declared: 'latin1' })).toEqual({ encoding: 'latin1', bomLength: 0, confidence: 1 });
+  });
+
+  it('does not reject a declared encoding over bytes that are not valid UTF-8', async () => {
+    expect((await detectEncoding(bytes('Ren', [0xc3], 'e\n'), { declared: 'windows-1252' })).encoding).toBe('windows-1252');
   });
 });
 

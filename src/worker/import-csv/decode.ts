@@ -1,8 +1,9 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { LONE_SURROGATE } from '../../shared/contract.js';
 import { ImportError } from '../../shared/errors.js';
-import { scanUtf8, type EncodingChoice } from './detect-encoding.js';
+import { SAMPLE_BYTES, scanUtf8, type EncodingChoice } from './detect-encoding.js';
+import { REPLACEMENT, countOf, replacementSpelling } from './replacement-character.js';
 
 export interface DecodeStats {
   /** True once any decoded chunk held a NUL, so the row loop only looks for NULs when needed. */
@@ -10,20 +11,39 @@ export interface DecodeStats {
 }
 
 /**
- * Turns the file's bytes into UTF-8 bytes for csv-parse. UTF-8 input is validated and passed
- * through untouched (the fast path); other encodings go through iconv-lite. Invalid UTF-8, and
- * text with unpaired surrogates (which PostgreSQL's jsonb cannot hold), are ENCODING_ERRORs
- * naming the line.
+ * Thrown by the UTF-8 decoder of a file whose sample was plain ASCII, at the first bytes that are
+ * not UTF-8: the file is in another encoding, to be detected from these bytes and read again.
  */
-export function createDecoder(choice: EncodingChoice, stats: DecodeStats) {
-  return choice.encoding === 'utf-8' ? validateUtf8(choice.bomLength, stats) : transcode(choice, stats);
+export class NotUtf8AfterAll extends Error {
+  constructor(
+    /** From the start of the line holding the first such byte, up to SAMPLE_BYTES. */
+    readonly sample: Buffer,
+    /** The ENCODING_ERROR to report if no other encoding reads these bytes either. */
+    readonly error: ImportError,
+  ) {
+    super('the file is not UTF-8 after all');
+    this.name = 'NotUtf8AfterAll';
+  }
 }
 
-function validateUtf8(bomLength: number, stats: DecodeStats) {
+/**
+ * Turns the file's bytes into UTF-8 bytes for csv-parse. UTF-8 input is validated and passed
+ * through untouched (the fast path); other encodings go through iconv-lite. Invalid UTF-8, bytes
+ * the encoding has no character for, and text with unpaired surrogates (which PostgreSQL's jsonb
+ * cannot hold) are ENCODING_ERRORs naming the line: nothing is ever stored as U+FFFD that the
+ * file did not spell as U+FFFD.
+ */
+export function createDecoder(choice: EncodingChoice, stats: DecodeStats) {
+  return choice.encoding === 'utf-8' ? validateUtf8(choice, stats) : transcode(choice, stats);
+}
+
+function validateUtf8(choice: EncodingChoice, stats: DecodeStats) {
   return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     let lines = 0;
     let carry: Buffer | undefined;
-    let skip = bomLength;
+    let skip = choice.bomLength;
+    // Until the first non-ASCII byte, an ASCII sample proved nothing about the encoding.
+    let unproven = choice.asciiSample === true;
     for await (let chunk of source) {
       if (skip) {
         const cut = Math.min(skip, chunk.length);
@@ -34,6 +54,10 @@ function validateUtf8(bomLength: number, stats: DecodeStats) {
       const end = completeLength(chunk);
       carry = end < chunk.length ? Buffer.from(chunk.subarray(end)) : undefined;
       const body = chunk.subarray(0, end);
+      if (unproven && !isAscii(body)) {
+        unproven = false;
+        if (!isUtf8(body)) throw await notUtf8(body, lines, source);
+      }
       if (!isUtf8(body)) throw invalidUtf8(body, lines);
       lines += countLines(body);
       if (!stats.sawNul && body.includes(0)) stats.sawNul = true;
@@ -62,6 +86,20 @@ function countLines(b: Buffer): number {
   return n;
 }
 
+/** What the decoder of an ASCII sample throws at its first bytes that are not UTF-8. */
+async function notUtf8(body: Buffer, linesBefore: number, rest: AsyncIterable<Buffer>): Promise<NotUtf8AfterAll> {
+  const firstHigh = body.findIndex((b) => b >= 0x80);
+  const lineStart = body.lastIndexOf(0x0a, firstHigh) + 1;
+  const parts = [body.subarray(lineStart)];
+  let size = parts[0]!.length;
+  for await (const more of rest) {
+    if (size >= SAMPLE_BYTES) break;
+    parts.push(more);
+    size += more.length;
+  }
+  return new NotUtf8AfterAll(Buffer.concat(parts).subarray(0, SAMPLE_BYTES), invalidUtf8(body, linesBefore));
+}
+
 function invalidUtf8(b: Buffer, linesBefore: number): ImportError {
   const line = linesBefore + (scanUtf8(b).firstBadLine || 1);
   return new ImportError(
@@ -76,6 +114,10 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
     let skip = choice.bomLength;
     let lines = 0;
     let pendingHigh = '';
+    // iconv-lite writes U+FFFD for bytes the encoding has no character for. Only a file whose
+    // encoding can spell U+FFFD itself (GB18030, UTF-16) may hold it: count those spellings.
+    let replacements = 0;
+    const spelled = spelledReplacements(choice.encoding);
     const emit = (text: string): Buffer | undefined => {
       text = pendingHigh + text;
       pendingHigh = '';
@@ -88,6 +130,10 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
         text = text.slice(0, -1);
       }
       if (LONE_SURROGATE.test(text)) throw loneSurrogate(text, lines);
+      if (text.includes(REPLACEMENT)) {
+        replacements += countOf(text, REPLACEMENT);
+        if (replacements > spelled.count) throw undefinedBytes(choice.encoding, text, lines);
+      }
       if (!text) return undefined;
       lines += text.split('\n').length - 1;
       if (!stats.sawNul && text.includes('\0')) stats.sawNul = true;
@@ -102,6 +148,7 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
         skip -= cut;
       }
       bytes += chunk.length;
+      spelled.scan(chunk);
       const out = emit(decoder.write(chunk));
       if (out) yield out;
     }
@@ -135,5 +182,31 @@ function loneSurrogate(text: string, linesBefore: number): ImportError {
   return new ImportError(
     'ENCODING_ERROR',
     `line ${line} has a broken UTF-16 character (an unpaired surrogate); the file is damaged`,
+  );
+}
+
+/** Counts the byte sequences that spell U+FFFD in the encoding, across chunk boundaries. */
+function spelledReplacements(encoding: string): { count: number; scan(chunk: Buffer): void } {
+  const spelling = replacementSpelling(encoding);
+  const counter = { count: 0, scan: (_chunk: Buffer): void => undefined };
+  if (!spelling) return counter;
+  let tail = Buffer.alloc(0);
+  counter.scan = (chunk) => {
+    const window = tail.length ? Buffer.concat([tail, chunk]) : chunk;
+    for (let i = window.indexOf(spelling); i !== -1; i = window.indexOf(spelling, i + spelling.length)) {
+      // A match inside the carried tail was counted with the previous chunk.
+      if (i + spelling.length > tail.length) counter.count++;
+    }
+    tail = Buffer.from(window.subarray(Math.max(0, window.length - (spelling.length - 1))));
+  };
+  return counter;
+}
+
+function undefinedBytes(encoding: string, text: string, linesBefore: number): ImportError {
+  const line = linesBefore + text.slice(0, text.indexOf(REPLACEMENT)).split('\n').length;
+  return new ImportError(
+    'ENCODING_ERROR',
+    `line ${line} has bytes that ${encoding} has no character for, so the file is not in ${encoding} ` +
+      '(or it is damaged); save it again as UTF-8 or name its encoding',
   );
 }

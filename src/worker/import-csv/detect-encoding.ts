@@ -1,6 +1,5 @@
-import chardet from 'chardet';
-import iconv from 'iconv-lite';
 import { ImportError } from '../../shared/errors.js';
+import { guessLegacyEncoding } from './legacy-encoding.js';
 
 export const SAMPLE_BYTES = 64 * 1024;
 
@@ -9,38 +8,84 @@ export interface EncodingChoice {
   encoding: string;
   /** Bytes of byte-order mark to drop before decoding. */
   bomLength: number;
+  /** How sure the choice is, 0–1: 1 for a BOM, a declared encoding or a sample only ASCII can be. */
+  confidence: number;
+  /**
+   * The sample was plain ASCII, so UTF-8 was a guess the bytes never tested: non-UTF-8 bytes
+   * later in the file mean "read it again in their encoding", not a damaged file.
+   */
+  asciiSample?: boolean;
 }
 
-const CJK_CANDIDATES = ['Shift_JIS', 'EUC-JP', 'GB18030', 'Big5', 'EUC-KR'];
-// Kana, CJK ideographs, Hangul and full-width forms: what real CJK text decodes to. Half-width
-// katakana is left out: Shift-JIS maps the Latin-1 letters 0xA1–0xDF to it.
-const CJK_CHAR = /[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff01-\uff60\uffe0-\uffee]/gu;
+export interface EncodingHints {
+  /** `csv.encoding`: anything but 'auto' skips detection (a matching BOM is still dropped). */
+  declared?: string;
+  /** `csv.locale`: breaks ties between code pages the bytes do not decide between. */
+  locale?: string;
+  /** The sample is the whole file, so its last character is not cut short. */
+  wholeFile?: boolean;
+}
 
 /**
- * Picks the encoding of a file from its first bytes (DESIGN §5): a BOM wins; then UTF-8 when the
- * sample is valid UTF-8; a sample that is UTF-8 with damaged sequences is an ENCODING_ERROR (never
- * silent U+FFFD); a CJK multi-byte encoding when one decodes the sample cleanly and plausibly;
- * otherwise Windows-1252, which maps every byte and is what spreadsheet exports use in practice.
- * `declared` (anything but 'auto') skips detection, but a matching BOM is still dropped.
+ * Picks the encoding of a file from its first bytes (DESIGN §5.1): a BOM wins; then UTF-8 when
+ * the sample is valid UTF-8; a sample that is UTF-8 with damaged sequences is an ENCODING_ERROR
+ * (never silent U+FFFD); otherwise the most likely legacy encoding (legacy-encoding.ts).
  */
-export function detectEncoding(sample: Buffer, declared = 'auto'): EncodingChoice {
+export async function detectEncoding(sample: Buffer, hints: EncodingHints = {}): Promise<EncodingChoice> {
   const bom = readBom(sample);
+  const declared = hints.declared ?? 'auto';
   if (declared !== 'auto') {
     const canonical = canonicalName(declared);
     // "UTF-16" names no byte order: the BOM gives it (iconv would keep the BOM as a U+FEFF).
     if (canonical === 'utf16' && bom && bom.encoding !== 'utf-8') return bom;
-    return { encoding: canonical, bomLength: bom && bom.encoding === canonical ? bom.bomLength : 0 };
+    return { encoding: canonical, bomLength: bom && bom.encoding === canonical ? bom.bomLength : 0, confidence: 1 };
   }
   if (bom) return bom;
+  if (looksLikeUtf16(sample)) return legacy(sample, hints);
   const utf8 = scanUtf8(sample);
-  if (utf8.garbage === 0 && utf8.truncated === 0) return { encoding: 'utf-8', bomLength: 0 };
+  if (utf8.garbage === 0 && utf8.truncated === 0) {
+    if (utf8.valid === 0) return { encoding: 'utf-8', bomLength: 0, confidence: 1, asciiSample: true };
+    return { encoding: 'utf-8', bomLength: 0, confidence: utf8Confidence(utf8.valid) };
+  }
   if (utf8.valid + utf8.truncated >= utf8.garbage) {
     throw new ImportError(
       'ENCODING_ERROR',
       `the file looks like UTF-8 but has invalid bytes on line ${utf8.firstBadLine}; save it again as UTF-8`,
     );
   }
-  return { encoding: detectCjk(sample) ?? 'windows-1252', bomLength: 0 };
+  return legacy(sample, hints);
+}
+
+async function legacy(sample: Buffer, hints: EncodingHints): Promise<EncodingChoice> {
+  const guess = await guessLegacyEncoding(sample, hints);
+  if (!guess) {
+    throw new ImportError(
+      'ENCODING_ERROR',
+      'the file is in no encoding this service can read without losing characters; save it again as UTF-8',
+    );
+  }
+  return { encoding: guess.encoding, bomLength: 0, confidence: guess.confidence };
+}
+
+/**
+ * UTF-16 without a BOM: the delimiters, digits and line ends are ASCII, so every other byte is
+ * NUL, on one side only. A stray NUL or a run of NUL padding in a UTF-8 file is not that.
+ */
+function looksLikeUtf16(sample: Buffer): boolean {
+  const nuls = [0, 0];
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) nuls[i % 2]!++;
+  const more = Math.max(nuls[0]!, nuls[1]!);
+  const fewer = Math.min(nuls[0]!, nuls[1]!);
+  const units = sample.length / 2;
+  return more >= 6 && more >= 0.05 * units && fewer <= 0.01 * units;
+}
+
+/**
+ * Legacy text forms a valid multi-byte UTF-8 sequence only by chance (a lead byte followed by
+ * the right number of continuation bytes): one such sequence is weak evidence, three are not.
+ */
+function utf8Confidence(sequences: number): number {
+  return sequences >= 3 ? 1 : sequences === 2 ? 0.99 : 0.9;
 }
 
 function canonicalName(name: string): string {
@@ -51,9 +96,9 @@ function canonicalName(name: string): string {
 }
 
 function readBom(b: Buffer): EncodingChoice | undefined {
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { encoding: 'utf-8', bomLength: 3 };
-  if (b[0] === 0xff && b[1] === 0xfe) return { encoding: 'utf-16le', bomLength: 2 };
-  if (b[0] === 0xfe && b[1] === 0xff) return { encoding: 'utf-16be', bomLength: 2 };
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { encoding: 'utf-8', bomLength: 3, confidence: 1 };
+  if (b[0] === 0xff && b[1] === 0xfe) return { encoding: 'utf-16le', bomLength: 2, confidence: 1 };
+  if (b[0] === 0xfe && b[1] === 0xff) return { encoding: 'utf-16be', bomLength: 2, confidence: 1 };
   return undefined;
 }
 
@@ -110,20 +155,4 @@ function secondByteAllowed(lead: number, next: number): boolean {
   if (lead === 0xf0) return next >= 0x90;
   if (lead === 0xf4) return next <= 0x8f;
   return true;
-}
-
-function detectCjk(sample: Buffer): string | undefined {
-  const scores = new Map(chardet.analyse(sample).map((m) => [m.name as string, m.confidence]));
-  let best: { name: string; score: number } | undefined;
-  for (const name of CJK_CANDIDATES) {
-    const text = iconv.decode(sample, name);
-    // The sample may end inside a character: ignore its last one.
-    if (text.slice(0, -1).includes('\ufffd')) continue;
-    const nonAscii = text.replace(/[\x00-\x7f]/g, '').length;
-    const cjk = text.match(CJK_CHAR)?.length ?? 0;
-    if (nonAscii === 0 || cjk / nonAscii < 0.8) continue;
-    const score = cjk + (scores.get(name) ?? 0);
-    if (!best || score > best.score) best = { name, score };
-  }
-  return best?.name;
 }

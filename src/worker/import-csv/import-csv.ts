@@ -9,7 +9,7 @@ import { ImportError, toImportError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { CopyBatches } from './copy-batches.js';
 import { csvParseOptions } from './csv-records.js';
-import { createDecoder, type DecodeStats } from './decode.js';
+import { NotUtf8AfterAll, createDecoder, type DecodeStats } from './decode.js';
 import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './detect-encoding.js';
 import { findImportedList, finishList, insertList } from './list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
@@ -45,19 +45,42 @@ export interface ImportDeps {
 export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<ImportResult> {
   const done = await findImportedList(deps.db, job.jobId);
   if (done) return done;
-  const forcedStrings = new Set<number>();
+  const plan: PassPlan = { forcedStrings: new Set<number>() };
   for (;;) {
     try {
-      return await importPass(job, deps, forcedStrings);
+      return await importPass(job, deps, plan);
     } catch (err) {
+      if (err instanceof NotUtf8AfterAll && !plan.encoding) {
+        plan.encoding = await encodingOfLaterBytes(err, job.csv.locale);
+        deps.log.info({ encoding: plan.encoding.encoding }, 'an ASCII start was followed by non-UTF-8 bytes; reading the file again');
+        continue;
+      }
       if (!(err instanceof ReplanNeeded)) throw prefixFileName(importErrorOf(err, deps.signal), deps.source.name);
       deps.log.info({ column: err.column }, 'inferred json column holds other values; importing it as string');
-      forcedStrings.add(err.column);
+      plan.forcedStrings.add(err.column);
     }
   }
 }
 
-async function importPass(job: ImportJob, deps: ImportDeps, forcedStrings: ReadonlySet<number>): Promise<ImportResult> {
+/** What an earlier pass found out that the next one must use. */
+interface PassPlan {
+  forcedStrings: Set<number>;
+  /** The encoding the bytes after a plain-ASCII sample showed (DESIGN §5.1: one more pass). */
+  encoding?: EncodingChoice;
+}
+
+/**
+ * The encoding of a file whose first 64 KiB were plain ASCII, from the bytes that were not
+ * UTF-8: what detection would have said of a sample holding them. Text damaged as UTF-8 stays
+ * the decoder's ENCODING_ERROR, and so does a guess the ASCII start cannot be in (UTF-16).
+ */
+async function encodingOfLaterBytes(err: NotUtf8AfterAll, locale: string | undefined): Promise<EncodingChoice> {
+  const choice = await detectEncoding(err.sample, { locale }).catch(() => undefined);
+  if (!choice || choice.encoding === 'utf-8' || choice.encoding.startsWith('utf-16')) throw err.error;
+  return choice;
+}
+
+async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Promise<ImportResult> {
   const { limits, signal } = deps;
   signal?.throwIfAborted();
   const { stream, totalBytes } = await deps.source.open(signal);
@@ -68,7 +91,7 @@ async function importPass(job: ImportJob, deps: ImportDeps, forcedStrings: Reado
   let bytes = 0;
   const chunks = guardSource(stream, { maxBytes: limits.MAX_FILE_SIZE, idleTimeoutMs: deps.idleTimeoutMs, onBytes: (n) => (bytes = n) });
   try {
-    return await readAndWrite(job, deps, forcedStrings, { chunks, totalBytes, bytes: () => bytes });
+    return await readAndWrite(job, deps, plan, { chunks, totalBytes, bytes: () => bytes });
   } finally {
     // Ends the download (and frees its socket) however the pass ended.
     await chunks.return(undefined);
@@ -91,13 +114,13 @@ interface OpenStream {
   bytes(): number;
 }
 
-async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: ReadonlySet<number>, input: OpenStream): Promise<ImportResult> {
+async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, input: OpenStream): Promise<ImportResult> {
   const { limits, signal } = deps;
   const { chunks, totalBytes } = input;
   const first = await readSample(chunks);
   if (first.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty');
 
-  const encoding = detectEncoding(first.sample, job.csv.encoding);
+  const encoding = plan.encoding ?? (await detectEncoding(first.sample, { declared: job.csv.encoding, locale: job.csv.locale, wholeFile: !first.rest }));
   const sniff = job.csv.delimiter === 'auto';
   const { sample, rest } = sniff ? await readWholeLine(first, encoding, job.csv, limits.MAX_RECORD_BYTES) : first;
   const delimiter = sniff ? sniffDelimiter(sampleText(sample, encoding, job.csv.skipRows), job.csv.quote, rest === undefined) : job.csv.delimiter;
@@ -123,7 +146,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
         header: job.csv.header,
         skipRows: job.csv.skipRows,
         hints: hintMap(job.columns),
-        forcedStrings,
+        forcedStrings: plan.forcedStrings,
         invalidRows: job.invalidRows,
         maxColumns: limits.MAX_COLUMNS,
         maxRows: limits.MAX_ROWS,
@@ -154,6 +177,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       alreadyImported: false,
       nulCharactersRemoved: rows.nulRemoved,
       encoding: encoding.encoding,
+      encodingConfidence: encoding.confidence,
       delimiter,
       ...(rows.problemCount ? { problems: rows.problems, problemCount: rows.problemCount } : {}),
     };
