@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImportRequestInput } from '../../src/shared/contract.js';
+import { TEXT_ENCODINGS, encodeText } from '../helpers/encode-text.js';
 import { readColumns, readRows } from '../helpers/read-list.js';
 import { importError, importFile, importJob } from '../helpers/run-import.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
@@ -14,7 +15,7 @@ const BOM = '\ufeff';
 describe('delimiter choice through the engine', () => {
   const fixture = useEngineFixture();
 
-  async function importText(text: string, csv: NonNullable<ImportRequestInput['csv']> = {}) {
+  async function importText(text: string | Buffer, csv: NonNullable<ImportRequestInput['csv']> = {}) {
     const result = await importFile(fixture.db, fixture.temp.write(text), importJob({ csv }));
     const stored = await readColumns(fixture.db.pool, result.listId);
     const rows = (await readRows(fixture.db.pool, result.listId)).map((r) => stored.map((c) => r.text[c.key]));
@@ -38,6 +39,20 @@ describe('delimiter choice through the engine', () => {
       expect(result.delimiter).toBe(delimiter);
       expect(columns).toEqual(['id', 'label']);
       expect(rows[0]).toEqual(['1', delimiter === ',' ? 'a;b|c' : 'a;b,c']);
+    });
+
+    it.each(TEXT_ENCODINGS)('is read in %s', async (encoding) => {
+      const { result, columns, rows } = await importText(encodeText('sep=\t\r\nNom\tPrix\r\nCrème\t1,5\r\n', encoding));
+      expect(result.delimiter).toBe('\t');
+      expect(columns).toEqual(['Nom', 'Prix']);
+      expect(rows).toEqual([['Crème', '1,5']]);
+    });
+
+    it('is read in a single-byte code page the job names', async () => {
+      const bytes = Buffer.from('sep=;\r\nName;Ort\r\nMüller;Köln\r\n', 'latin1');
+      const { columns, rows } = await importText(bytes, { encoding: 'windows-1252' });
+      expect(columns).toEqual(['Name', 'Ort']);
+      expect(rows).toEqual([['Müller', 'Köln']]);
     });
 
     it('drops the line but keeps a delimiter the job names', async () => {
