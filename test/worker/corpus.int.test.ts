@@ -1,22 +1,23 @@
 import { createReadStream, createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ImportRequestInput } from '../../src/shared/contract.js';
 import type { ErrorCode } from '../../src/shared/errors.js';
 import { importError, importFile, importJob } from '../helpers/run-import.js';
 import { countRows, countRowsWithOtherKeys, readColumns, readList, readRows } from '../helpers/read-list.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
+import { describeSharedCorpus } from '../helpers/shared-corpus.js';
 
 /**
- * Every data file of the third-party corpus (test/fixtures/corpus, see its suites' READMEs) run
- * through the real engine. Each expectation is what DESIGN §5 gives and one of the outcomes the
- * corpus README calls correct; where the two cannot agree we keep ours and `note` says why.
+ * Every data file of three suites of the third-party corpus (in the team's shared folder, see
+ * each suite's README there) run through the real engine. Each expectation is what DESIGN §5
+ * gives and one of the outcomes the corpus README calls correct; where the two cannot agree we
+ * keep ours and `note` says why.
  */
 
-const CORPUS_DIR = fileURLToPath(new URL('../fixtures/corpus/', import.meta.url));
+const SUITES = ['csv-spectrum', 'csvkit', 'duckdb'];
 
 type CsvInput = NonNullable<ImportRequestInput['csv']>;
 
@@ -469,27 +470,27 @@ function title(c: CorpusCase): string {
   return `${c.file} imports ${plural(e.rows, 'row')} of ${plural(e.columns.length, 'column')}`;
 }
 
-/** Every data file under the corpus folder, as paths relative to it. */
-function corpusDataFiles(dir = CORPUS_DIR): string[] {
+/** Every data file under `dir`, as paths relative to `root`. */
+function dataFiles(root: string, dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return corpusDataFiles(path);
-    return /\.(csv|tsv|gz)$/.test(entry.name) ? [relative(CORPUS_DIR, path)] : [];
+    if (entry.isDirectory()) return dataFiles(root, path);
+    return /\.(csv|tsv|gz)$/.test(entry.name) ? [relative(root, path)] : [];
   });
 }
 
-describe('the import engine over the third-party CSV corpus', () => {
+describeSharedCorpus('the import engine over the third-party CSV corpus', SUITES, (corpusDir) => {
   const fixture = useEngineFixture();
 
   it('has exactly one expectation for every data file in the corpus', () => {
     const listed = CORPUS.map((c) => c.file);
     expect(new Set(listed).size).toBe(listed.length);
-    expect([...listed].sort()).toEqual(corpusDataFiles().sort());
+    expect([...listed].sort()).toEqual(SUITES.flatMap((suite) => dataFiles(corpusDir, join(corpusDir, suite))).sort());
   });
 
-  /** The path to import: gzipped fixtures are gunzipped to a temp file first. */
+  /** The path to import: gzipped files are gunzipped to a temp file first. */
   async function pathOf(file: string): Promise<string> {
-    const path = join(CORPUS_DIR, file);
+    const path = join(corpusDir, file);
     if (!file.endsWith('.gz')) return path;
     const out = join(fixture.temp.dir, file.replaceAll('/', '_').replace(/\.gz$/, ''));
     await pipeline(createReadStream(path), createGunzip(), createWriteStream(out));
@@ -548,7 +549,7 @@ describe('the import engine over the third-party CSV corpus', () => {
       }
 
       if (e.json) {
-        const parsed: unknown = JSON.parse(readFileSync(join(CORPUS_DIR, e.json), 'utf8'));
+        const parsed: unknown = JSON.parse(readFileSync(join(corpusDir, e.json), 'utf8'));
         const expected = (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, string>[];
         const rows = await readRows(fixture.db.pool, result.listId);
         expect(rows).toHaveLength(expected.length);

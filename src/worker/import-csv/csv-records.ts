@@ -5,14 +5,16 @@ import type { CsvOptions } from '../../shared/contract.js';
  * How the engine asks csv-parse to read a file (DESIGN §5): every line end, even mixed in one
  * file; blank lines skipped; stray quotes kept as text; rows of any width (the row check counts
  * cells itself, to name the row); a record size bound so a wrong delimiter cannot eat memory.
+ * `leadingLines` (Excel's `sep=` line, then the skipped rows) are dropped but still counted, so
+ * every line number stays the file's own.
  */
-export function csvParseOptions(csv: CsvOptions, delimiter: string, maxRecordBytes: number): Options {
+export function csvParseOptions(csv: CsvOptions, delimiter: string, maxRecordBytes: number, leadingLines = csv.skipRows): Options {
   return {
     delimiter,
     quote: csv.quote,
     escape: csv.escape,
     record_delimiter: ['\r\n', '\n', '\r'],
-    from_line: csv.skipRows + 1,
+    from_line: leadingLines + 1,
     skip_empty_lines: true,
     relax_quotes: true,
     relax_column_count: true,

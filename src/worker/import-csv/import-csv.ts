@@ -13,7 +13,7 @@ import { NotUtf8AfterAll, createDecoder, type DecodeStats } from './decode.js';
 import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './detect-encoding.js';
 import { findImportedList, finishList, insertList } from './list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
-import { holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
+import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './source.js';
 
 export interface ImportJob {
@@ -121,9 +121,12 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   if (first.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty');
 
   const encoding = plan.encoding ?? (await detectEncoding(first.sample, { declared: job.csv.encoding, locale: job.csv.locale, wholeFile: !first.rest }));
-  const sniff = job.csv.delimiter === 'auto';
-  const { sample, rest } = sniff ? await readWholeLine(first, encoding, job.csv, limits.MAX_RECORD_BYTES) : first;
-  const delimiter = sniff ? sniffDelimiter(sampleText(sample, encoding, job.csv.skipRows), job.csv.quote, rest === undefined) : job.csv.delimiter;
+  // Excel's `sep=X` first line is never a row; the delimiter it names yields to one the job names.
+  const sepLine = excelSepLine(sampleText(first.sample, encoding, 0));
+  const leadingLines = (sepLine ? 1 : 0) + job.csv.skipRows;
+  const named = job.csv.delimiter === 'auto' ? sepLine : job.csv.delimiter;
+  const { sample, rest } = named ? first : await readWholeLine(first, encoding, job.csv.quote, leadingLines, limits.MAX_RECORD_BYTES);
+  const delimiter = named ?? sniffDelimiter(sampleText(sample, encoding, leadingLines), job.csv.quote, rest === undefined);
   const stats: DecodeStats = { sawNul: false };
   const progress = (rows: number) =>
     deps.onProgress?.({ rows, bytes: input.bytes(), totalBytes, percent: percentOf(input.bytes(), totalBytes) });
@@ -144,7 +147,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
       {
         listId,
         header: job.csv.header,
-        skipRows: job.csv.skipRows,
+        skipRows: leadingLines,
         hints: hintMap(job.columns),
         forcedStrings: plan.forcedStrings,
         invalidRows: job.invalidRows,
@@ -154,7 +157,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
         progressEvery: deps.progressEvery ?? 1000,
         onProgress: progress,
       },
-      csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES),
+      csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines),
     );
     const copy = new CopyBatches(client, 'COPY list_rows (list_id, row_number, data) FROM STDIN', {
       ...COPY_BATCHES,
@@ -211,14 +214,14 @@ async function readSample(chunks: AsyncGenerator<Buffer>, bytes = SAMPLE_BYTES):
 
 /**
  * Grows the sample (doubling it, up to about a record's size limit) until it holds one whole line
- * after the skipped rows: a first line longer than the sample was sniffed from a fragment, which
+ * after the leading lines: a first line longer than the sample was sniffed from a fragment, which
  * holds no delimiter when its first cell is long, and the file was then read as one column.
  */
-async function readWholeLine(first: Sample, encoding: EncodingChoice, csv: CsvOptions, maxRecordBytes: number): Promise<Sample> {
+async function readWholeLine(first: Sample, encoding: EncodingChoice, quote: string, leadingLines: number, maxRecordBytes: number): Promise<Sample> {
   let { sample, rest } = first;
   // Twice the limit: a record's bytes are counted in UTF-8, the sample's in the file's encoding.
   const limit = SAMPLE_BYTES + 2 * maxRecordBytes;
-  while (rest && sample.length < limit && !holdsWholeLine(sampleText(sample, encoding, csv.skipRows), csv.quote)) {
+  while (rest && sample.length < limit && !holdsWholeLine(sampleText(sample, encoding, leadingLines), quote)) {
     const more = await readSample(rest, sample.length);
     sample = Buffer.concat([sample, more.sample]);
     rest = more.rest;
@@ -231,11 +234,12 @@ async function* concat(first: Buffer, rest: AsyncGenerator<Buffer> | undefined):
   if (rest) yield* rest;
 }
 
-function sampleText(sample: Buffer, encoding: EncodingChoice, skipRows: number): string {
+/** The sample as text, without its BOM and its first `leadingLines` lines. */
+function sampleText(sample: Buffer, encoding: EncodingChoice, leadingLines: number): string {
   const text = iconv.decode(sample.subarray(encoding.bomLength), encoding.encoding === 'utf-8' ? 'utf8' : encoding.encoding);
-  if (!skipRows) return text;
+  if (!leadingLines) return text;
   const lines = text.split(/\r\n|\n|\r/);
-  return lines.slice(skipRows).join('\n');
+  return lines.slice(leadingLines).join('\n');
 }
 
 const percentOf = (bytes: number, total: number) => (total ? Math.min(100, Math.floor((bytes / total) * 100)) : 100);
