@@ -11,6 +11,8 @@ import type { QstashKeys } from './middleware/verify-qstash.js';
 
 export interface AppDeps {
   queue: Queue<ImportJobData>;
+  /** Answers when the queue's Redis does. */
+  pingQueue: () => Promise<unknown>;
   status: StatusStore;
   keys: QstashKeys;
   jobAttempts: number;
@@ -25,7 +27,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  app.use(healthRouter(deps.readiness));
+  app.use(healthRouter(deps.readiness, deps.log));
   app.use(qstashImportRouter(deps));
   if (deps.dashboard) app.use(dashboardRouter([deps.queue], deps.dashboard));
   app.use((_req, res) => {

@@ -27,6 +27,7 @@ export function createApi(config: ApiConfig, log: Logger): Api {
 
   const app = buildApp({
     queue,
+    pingQueue: () => redis.ping(),
     status: createStatusStore(config, redis),
     keys: {
       currentSigningKey: config.QSTASH_CURRENT_SIGNING_KEY,

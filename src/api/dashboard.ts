@@ -30,11 +30,35 @@ export function dashboardRouter(queues: Queue[], options: DashboardOptions): Rou
   const router = Router();
   router.use(DASHBOARD_PATH, basicAuth(options.username, options.password));
   router.use(DASHBOARD_PATH, options.readOnly ? refuseMutations : refuseCrossSiteMutations);
+  router.use(DASHBOARD_PATH, refuseJobData());
   router.use(DASHBOARD_PATH, board);
   return router;
 }
 
 const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+
+/**
+ * bull-board's routes that write a job's data (@bull-board/api dist/routes.js, 9.10): adding a
+ * job and replacing one's data. A job's data says whose file goes into whose list, so nobody
+ * writes it through the dashboard, password or not (DESIGN §8). Matched by an Express router
+ * like bull-board's own (case-insensitive, trailing slash optional), so no spelling of these
+ * paths that reaches bull-board's handler gets past this one. Retrying, promoting and cleaning
+ * reuse the data the webhook wrote and stay allowed.
+ */
+export const JOB_DATA_ROUTES = [
+  ['post', '/api/queues/:queueName/add'],
+  ['patch', '/api/queues/:queueName/:jobId/update-data'],
+] as const;
+
+function refuseJobData(): Router {
+  const router = Router();
+  for (const [method, path] of JOB_DATA_ROUTES) {
+    router[method](path, (_req, res) => {
+      res.status(403).json({ error: 'job data cannot be written through the dashboard' });
+    });
+  }
+  return router;
+}
 
 const refuseMutations: RequestHandler = (req, res, next) => {
   if (isRead(req.method)) return next();
@@ -49,10 +73,15 @@ const refuseCrossSiteMutations: RequestHandler = (req, res, next) => {
   if (isRead(req.method)) return next();
   const site = req.get('sec-fetch-site');
   const origin = req.get('origin');
-  const sameOrigin = site ? site === 'same-origin' : !origin || new URL(origin).host === req.get('host');
+  const sameOrigin = site ? site === 'same-origin' : origin === undefined || hostOf(origin) === req.get('host');
   if (sameOrigin) return next();
   res.status(403).json({ error: 'cross-site requests to the dashboard are refused' });
 };
+
+/** An opaque origin (`null`: sandboxed frames, file: pages, some redirects) has no host. */
+function hostOf(origin: string): string | undefined {
+  return URL.canParse(origin) ? new URL(origin).host : undefined;
+}
 
 function basicAuth(username: string, password: string): RequestHandler {
   const expected = digest(`${username}:${password}`);

@@ -5,39 +5,47 @@ import { z } from 'zod';
  * main.ts, and passes the result down.
  */
 
-const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
-const int = (min: number) => z.coerce.number().int().min(min);
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
+/**
+ * An empty variable is an unset one (DESIGN §9): its default applies. Without this `PORT=''`
+ * coerced to 0 (a random port) and `SHUTDOWN_TIMEOUT_MS=''` to an immediate abort.
+ */
+const emptyIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+const integer = (min: number) => z.coerce.number().int().min(min);
+const int = (min: number, fallback: number) => emptyIsUnset(integer(min).default(fallback));
+const optionalInt = (min: number) => emptyIsUnset(integer(min).optional());
+const bool = (fallback: boolean) =>
+  emptyIsUnset(z.enum(['true', 'false']).transform((v) => v === 'true').default(fallback));
+const optionalString = emptyIsUnset(z.string().optional());
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  emptyIsUnset(z.enum(values).default(fallback as never));
+const nonEmpty = (fallback: string) => emptyIsUnset(z.string().min(1).default(fallback));
 
 const Base = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  NODE_ENV: oneOf(['development', 'test', 'production'], 'development'),
+  LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
   DATABASE_URL: z.string().url(),
 });
 
 const Limits = z.object({
-  MAX_FILE_SIZE: int(1).default(200 * 1024 * 1024),
-  MAX_COLUMNS: int(1).default(1000),
-  MAX_RECORD_BYTES: int(1024).default(1024 * 1024),
-  MAX_ROWS: int(1).optional(),
+  MAX_FILE_SIZE: int(1, 200 * 1024 * 1024),
+  MAX_COLUMNS: int(1, 1000),
+  MAX_RECORD_BYTES: int(1024, 1024 * 1024),
+  MAX_ROWS: optionalInt(1),
   /** An import waiting this long on PostgreSQL with nothing taken fails the attempt (retried). */
-  PG_STALL_TIMEOUT_MS: int(100).default(60_000),
+  PG_STALL_TIMEOUT_MS: int(100, 60_000),
 });
 
 const Redis = z.object({
   REDIS_URL: z.string().url(),
-  QUEUE_PREFIX: z.string().min(1).default('{csv-import}'),
+  QUEUE_PREFIX: nonEmpty('{csv-import}'),
   UPSTASH_REDIS_REST_URL: optionalString.pipe(z.string().url().optional()),
   UPSTASH_REDIS_REST_TOKEN: optionalString,
-  STATUS_TTL_SECONDS: int(1).default(604800),
+  STATUS_TTL_SECONDS: int(1, 604800),
 });
 
 const Jobs = z.object({
-  JOB_ATTEMPTS: int(1).default(5),
-  JOB_BACKOFF_MS: int(0).default(5_000),
+  JOB_ATTEMPTS: int(1, 5),
+  JOB_BACKOFF_MS: int(0, 5_000),
 });
 
 const Storage = z.object({
@@ -46,53 +54,81 @@ const Storage = z.object({
   R2_ACCESS_KEY_ID: z.string().min(1),
   R2_SECRET_ACCESS_KEY: z.string().min(1),
   R2_BUCKET_NAME: z.string().min(1),
-  STORAGE_IDLE_TIMEOUT_MS: int(100).default(30_000),
+  STORAGE_IDLE_TIMEOUT_MS: int(100, 30_000),
+});
+
+/**
+ * Runs a check across settings whenever the settings it reads parsed. Zod skips refinements once
+ * any field failed, which hid these problems until every other one was fixed (DESIGN §9: every
+ * problem at once).
+ */
+const whenParsed = (...fields: string[]) => ({
+  when: (payload: z.core.ParsePayload) => !payload.issues.some((i) => fields.includes(String(i.path?.[0]))),
 });
 
 const requireEndpoint = (c: { R2_ACCOUNT_ID?: string; S3_ENDPOINT?: string }) =>
   Boolean(c.R2_ACCOUNT_ID || c.S3_ENDPOINT);
-const endpointIssue = { message: 'set R2_ACCOUNT_ID or S3_ENDPOINT', path: ['R2_ACCOUNT_ID'] };
+const endpointIssue = {
+  message: 'set R2_ACCOUNT_ID or S3_ENDPOINT',
+  path: ['R2_ACCOUNT_ID'],
+  ...whenParsed('R2_ACCOUNT_ID', 'S3_ENDPOINT'),
+};
 const upstashPair = (c: { UPSTASH_REDIS_REST_URL?: string; UPSTASH_REDIS_REST_TOKEN?: string }) =>
   Boolean(c.UPSTASH_REDIS_REST_URL) === Boolean(c.UPSTASH_REDIS_REST_TOKEN);
 const upstashIssue = {
   message: 'set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither',
   path: ['UPSTASH_REDIS_REST_TOKEN'],
+  ...whenParsed('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'),
 };
 
 const Api = Base.extend(Redis.shape)
   .extend({
-    PORT: int(0).default(3000),
+    PORT: int(0, 3000),
     PUBLIC_URL: optionalString.pipe(z.string().url().optional()),
     QSTASH_CURRENT_SIGNING_KEY: z.string().min(1),
     QSTASH_NEXT_SIGNING_KEY: z.string().min(1),
-    QSTASH_CLOCK_TOLERANCE_SECONDS: int(0).default(5),
+    QSTASH_CLOCK_TOLERANCE_SECONDS: int(0, 5),
     BULL_BOARD_USERNAME: optionalString,
     BULL_BOARD_PASSWORD: optionalString,
-    BULL_BOARD_READ_ONLY: bool.default(false),
+    BULL_BOARD_READ_ONLY: bool(false),
   })
   .extend(Jobs.shape)
   .refine(upstashPair, upstashIssue)
   .refine((c) => Boolean(c.BULL_BOARD_USERNAME) === Boolean(c.BULL_BOARD_PASSWORD), {
     message: 'set both BULL_BOARD_USERNAME and BULL_BOARD_PASSWORD, or neither',
     path: ['BULL_BOARD_PASSWORD'],
+    ...whenParsed('BULL_BOARD_USERNAME', 'BULL_BOARD_PASSWORD'),
+  })
+  // Without it a token QStash signed for any other URL of the same account is accepted (DESIGN §8).
+  .refine((c) => c.NODE_ENV !== 'production' || Boolean(c.PUBLIC_URL), {
+    message: 'required when NODE_ENV=production: the public base URL QStash calls, which every signature must name',
+    path: ['PUBLIC_URL'],
+    ...whenParsed('NODE_ENV', 'PUBLIC_URL'),
   });
 
 const Worker = Base.extend(Redis.shape)
   .extend(Storage.shape)
   .extend(Limits.shape)
   .extend({
-    WORKER_CONCURRENCY: int(1).default(2),
-    LOCK_DURATION_MS: int(1000).default(30_000),
-    STALLED_INTERVAL_MS: int(1000).default(30_000),
-    MAX_STALLED_COUNT: int(2).default(2),
-    PROGRESS_REPORT_INTERVAL: int(1).default(1000),
-    SHUTDOWN_TIMEOUT_MS: int(0).default(20_000),
-    DELETE_R2_AFTER_IMPORT: bool.default(false),
-    PG_POOL_MAX: int(1).default(10),
+    WORKER_CONCURRENCY: int(1, 2),
+    LOCK_DURATION_MS: int(1000, 30_000),
+    STALLED_INTERVAL_MS: int(1000, 30_000),
+    MAX_STALLED_COUNT: int(2, 2),
+    PROGRESS_REPORT_INTERVAL: int(1, 1000),
+    SHUTDOWN_TIMEOUT_MS: int(0, 20_000),
+    DELETE_R2_AFTER_IMPORT: bool(false),
+    PG_POOL_MAX: int(1, 10),
   })
   .extend(Jobs.shape)
   .refine(requireEndpoint, endpointIssue)
-  .refine(upstashPair, upstashIssue);
+  .refine(upstashPair, upstashIssue)
+  // Each import holds one connection for its transaction, and the path that finds a duplicate
+  // job needs one more beside them.
+  .refine((c) => c.PG_POOL_MAX >= c.WORKER_CONCURRENCY + 1, {
+    message: 'must be at least WORKER_CONCURRENCY + 1 (one connection per running import, and one more)',
+    path: ['PG_POOL_MAX'],
+    ...whenParsed('PG_POOL_MAX', 'WORKER_CONCURRENCY'),
+  });
 
 const Migrate = Base;
 const ImportFile = Base.extend(Limits.shape);

@@ -6,7 +6,12 @@ import { z } from 'zod';
  * may import this module; it depends on zod and iconv-lite only.
  */
 
-const JOB_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+// What BullMQ takes as a custom job id, which it checks only once the job is being added: no ':'
+// (its key separator), no integer (its own ids; its check also catches "NaN"), and nothing that
+// JavaScript reads as a negative number ("-3.5" fails inside addJob as an "Unknown code").
+// Refusing every number is a rule a sender can keep in mind (DESIGN §3).
+const JOB_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+const isNumber = (v: string) => v === 'NaN' || !Number.isNaN(Number(v));
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** A UTF-16 surrogate without its other half: text PostgreSQL cannot store (it would get U+FFFD). */
 export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -15,8 +20,8 @@ const METADATA_MAX_DEPTH = 32;
 
 export const JobId = z
   .string()
-  .regex(JOB_ID, 'jobId must be 1–128 characters of A-Z a-z 0-9 _ . : -')
-  .refine((v) => !/^\d+$/.test(v), 'jobId must not be all digits (BullMQ reserves numeric ids)');
+  .regex(JOB_ID, 'jobId must be 1–128 characters of A-Z a-z 0-9 _ . -')
+  .refine((v) => !isNumber(v), 'jobId must not be a number such as 42, -42 or 1e3 (BullMQ refuses them); add a prefix such as "imp_"');
 
 export const SourceKey = z
   .string()

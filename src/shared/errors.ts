@@ -17,11 +17,12 @@ export const PERMANENT_CODES = [
   'ENCODING_ERROR',
   'INVALID_ROWS',
   'INVALID_OPTIONS',
-  'ACCESS_DENIED',
   'JOB_DATA_INVALID',
 ] as const;
 
 export const TRANSIENT_CODES = [
+  // Storage refused the service's own credentials or clock: an operator fixes it (storage.ts).
+  'ACCESS_DENIED',
   'STORAGE_UNAVAILABLE',
   'STORAGE_STALLED',
   'DATABASE_UNAVAILABLE',

@@ -23,7 +23,7 @@ export interface OpenedObject {
 /** The one bucket this service reads (DESIGN §8), over the S3 API of R2 or a stand-in. */
 export interface Storage {
   readonly bucket: string;
-  /** @throws ImportError FILE_NOT_FOUND, ACCESS_DENIED or a transient storage code. */
+  /** @throws ImportError FILE_NOT_FOUND (permanent), or ACCESS_DENIED or another transient storage code. */
   head(key: string, signal?: AbortSignal): Promise<ObjectInfo>;
   /**
    * Streams the object. The caller must consume or destroy `stream`, or its socket leaks; the
@@ -121,9 +121,29 @@ interface ErrorShape {
 }
 
 /**
+ * What an operator fixes, by the code storage refused with. This service reads one bucket with
+ * one key pair, so a 403 never means the user may not read their file: our credentials, their
+ * permissions or this machine's clock are wrong, and every job fails alike until someone fixes
+ * that. So no 403 is permanent (DESIGN §6): one key rotation must not fail every job for good.
+ * The one 403 about an object, S3's InvalidObjectState (archived in Glacier), cannot happen on
+ * R2, which has no archive tier, and restoring the object cures it too; attempts bound the retries.
+ */
+const FORBIDDEN_REASONS = new Map([
+  ['AccessDenied', 'the credentials in R2_ACCESS_KEY_ID may not use this object (give the token read and write access to R2_BUCKET_NAME)'],
+  ['InvalidAccessKeyId', 'storage does not know the access key in R2_ACCESS_KEY_ID (rotated or deleted?)'],
+  ['SignatureDoesNotMatch', 'R2_SECRET_ACCESS_KEY is not the secret of R2_ACCESS_KEY_ID'],
+  ['RequestTimeTooSkewed', "this machine's clock is too far from storage's (synchronise it with NTP)"],
+  ['ExpiredToken', 'the storage credentials have expired (renew R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY)'],
+  ['InvalidToken', 'storage does not accept the credentials (renew R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY)'],
+]);
+// A HEAD answer has no body, so a refused HEAD cannot say which of the above it is.
+const FORBIDDEN_UNEXPLAINED =
+  "check R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY, their access to R2_BUCKET_NAME, and this machine's clock";
+
+/**
  * Maps whatever an S3 call or an object body threw to an ImportError naming the key: missing →
- * FILE_NOT_FOUND, forbidden → ACCESS_DENIED (both permanent); 5xx, throttling, resets, refusals
- * and timeouts → STORAGE_UNAVAILABLE (retried). Anything else is INTERNAL (retried, bounded).
+ * FILE_NOT_FOUND (permanent); forbidden → ACCESS_DENIED, naming what to fix; 5xx, throttling,
+ * resets, refusals and timeouts → STORAGE_UNAVAILABLE. Anything else is INTERNAL (retried, bounded).
  */
 export function classifyStorageError(err: unknown, key: string): ImportError {
   if (err instanceof ImportError) return err;
@@ -141,8 +161,10 @@ export function classifyStorageError(err: unknown, key: string): ImportError {
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return new ImportError('FILE_NOT_FOUND', `the file "${key}" does not exist in storage`, cause);
   }
-  if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
-    return new ImportError('ACCESS_DENIED', `access to the file "${key}" was denied by storage`, cause);
+  const forbidden = FORBIDDEN_REASONS.get(name);
+  if (forbidden || status === 403) {
+    const refusal = forbidden ? name : '403 Forbidden';
+    return new ImportError('ACCESS_DENIED', `storage refused access to "${key}" (${refusal}): ${forbidden ?? FORBIDDEN_UNEXPLAINED}; it will be retried`, cause);
   }
   if ((status !== undefined && (status >= 500 || status === 429)) || NETWORK_NAMES.has(name)) {
     return new ImportError('STORAGE_UNAVAILABLE', `storage is unavailable (${status ?? name}) while reading "${key}"; it will be retried`, cause);

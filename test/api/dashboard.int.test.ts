@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOB_DATA_ROUTES } from '../../src/api/dashboard.js';
 import { QUEUE } from '../../src/shared/queues.js';
 import { openImportQueue, type ImportQueueHandle } from '../helpers/import-queue.js';
 import { importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
@@ -104,6 +105,77 @@ describe('the dashboard when credentials are configured', () => {
     const own = await request(service, `${Q}/pause`, { method: 'PUT', headers: { ...AUTHORIZED, 'sec-fetch-site': 'same-origin' } });
     expect(own.status).toBe(200);
     await request(service, `${Q}/resume`, { method: 'PUT', headers: AUTHORIZED });
+  });
+
+  it.each(['null', 'file://', 'not a url', ''])('refuses a mutation from the opaque origin %j with 403, not a server error', async (origin) => {
+    const res = await request(service, `${Q}/pause`, { method: 'PUT', headers: { ...AUTHORIZED, origin } });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: 'cross-site requests to the dashboard are refused' });
+    expect((await queuesListing(service)).queues[0]?.isPaused).toBe(false);
+  });
+});
+
+describe('the dashboard never writes job data, password or not (DESIGN §8)', () => {
+  let service: TestService;
+  let bull: ImportQueueHandle;
+  let jobId: string;
+  let key: string;
+  const SAME_ORIGIN = { ...AUTHORIZED, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' };
+  beforeAll(async () => {
+    service = await startService({ apiEnv: CREDENTIALS });
+    bull = openImportQueue(service);
+    // Failed for want of its file: what an operator retries once the file is there.
+    jobId = uniqueJobId('retry-me');
+    key = `uploads/${jobId}.csv`;
+    expect((await service.deliver(importRequest(jobId, key))).status).toBe(202);
+    await bull.waitForState(jobId, 'failed');
+  });
+  afterAll(async () => {
+    await bull?.close();
+    await service?.stop();
+  });
+
+  // A job of another user's file for this user's list: what adding or editing a job could forge.
+  const forged = { request: importRequest('forged-job', 'uploads/someone-else/private.csv', { list: { name: 'mine', ownerId: 'attacker' } }) };
+
+  it.each([`${Q}/add`, `${Q}/ADD`, `${Q}/add/`, `${BOARD}/api/queues/import%2Dcsv/add`, `${BOARD}/API/Queues/${QUEUE.importCsv}/Add`])(
+    'refuses POST %s (add a job) with 403 and adds nothing',
+    async (path) => {
+      const before = await bull.queue.getJobCounts();
+      const res = await request(service, path, { method: 'POST', headers: SAME_ORIGIN, body: JSON.stringify({ name: 'import-csv', data: forged }) });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ error: 'job data cannot be written through the dashboard' });
+      expect(await bull.queue.getJobCounts()).toEqual(before);
+      expect(await bull.queue.getJob('forged-job')).toBeUndefined();
+    },
+  );
+
+  it.each([`${Q}/:jobId/update-data`, `${Q}/:jobId/UPDATE-DATA`, `${Q}/:jobId/update-data/`])(
+    'refuses PATCH %s (replace a job\'s data) with 403 and leaves the data as the webhook wrote it',
+    async (path) => {
+      const res = await request(service, path.replace(':jobId', jobId), { method: 'PATCH', headers: SAME_ORIGIN, body: JSON.stringify({ jobData: forged }) });
+      expect(res.status).toBe(403);
+      expect((await bull.queue.getJob(jobId))?.data.request.source.key).toBe(key);
+    },
+  );
+
+  it('still retries a failed job, which imports the file the webhook named', async () => {
+    await service.s3.storage.put(key, 'name\nAda\n');
+    const res = await request(service, `${Q}/${jobId}/retry`, { method: 'PUT', headers: SAME_ORIGIN });
+    expect(res.status).toBe(204);
+    await bull.waitForState(jobId, 'completed');
+    const { rows } = await service.db.pool.query('select source_key, row_count from lists where job_id = $1', [jobId]);
+    expect(rows).toEqual([{ source_key: key, row_count: 1 }]);
+  });
+
+  it('refuses exactly the routes of bull-board that write job data', async () => {
+    const { appRoutes } = await import('@bull-board/api/dist/routes.js');
+    const { addJobHandler } = await import('@bull-board/api/dist/handlers/addJob.js');
+    const { updateJobDataHandler } = await import('@bull-board/api/dist/handlers/updateJobData.js');
+    const writers = appRoutes.api
+      .filter((r) => r.handler === addJobHandler || r.handler === updateJobDataHandler)
+      .map((r) => [r.method, r.route]);
+    expect(writers).toEqual(JOB_DATA_ROUTES.map(([method, path]) => [method, path]));
   });
 });
 

@@ -66,6 +66,10 @@ describe('payload validation', () => {
   const malformed: [string, unknown][] = [
     ['a missing jobId', { source: { key: 'a.csv' }, list: { name: 'x' } }],
     ['an all-digit jobId', importRequest('12345', 'a.csv')],
+    // BullMQ refuses these; they used to pass the contract and get 503 on every redelivery.
+    ['a jobId with a colon', importRequest('imp:2024-11-28', 'a.csv')],
+    ['a negative integer jobId', importRequest('-42', 'a.csv')],
+    ['a negative number jobId', importRequest('-3.5', 'a.csv')],
     ['a 10 kB jobId', importRequest('x'.repeat(10_000), 'a.csv')],
     ['a key with a .. segment', importRequest(uniqueJobId(), 'uploads/../secrets.csv')],
     ['an absolute key', importRequest(uniqueJobId(), '/etc/passwd')],
@@ -98,6 +102,8 @@ describe('payload validation', () => {
     const request = importRequest(uniqueJobId('big'), 'a.csv', { list: { name: 'x', metadata: { pad: 'z'.repeat(70_000) } } });
     const res = await service.deliver(request);
     expect(res.status).toBe(413);
+    // The same body is as large on every redelivery: QStash must not retry it.
+    expect(res.headers.get('upstash-nonretryable-error')).toBe('true');
     await nothingQueued(request.jobId);
   });
 });

@@ -18,11 +18,27 @@ describe('classifyStorageError', () => {
     expect(err.message).toContain('"uploads/a.csv"');
   });
 
+  // Credentials, their permissions and the clock are the service's configuration, not the
+  // user's file: retried, so one key rotation does not fail every job for good (DESIGN §6).
   it.each([
-    ['AccessDenied', 403],
-    ['Unknown', 403],
-  ])('reports %s (%i) as ACCESS_DENIED', (name, status) => {
-    expect(classifyStorageError(s3Error(name, status), 'k').code).toBe('ACCESS_DENIED');
+    ['AccessDenied', /R2_ACCESS_KEY_ID may not use this object/],
+    ['SignatureDoesNotMatch', /R2_SECRET_ACCESS_KEY is not the secret of R2_ACCESS_KEY_ID/],
+    ['InvalidAccessKeyId', /does not know the access key in R2_ACCESS_KEY_ID/],
+    ['RequestTimeTooSkewed', /clock is too far from storage's/],
+    ['ExpiredToken', /credentials have expired/],
+  ])('reports %s (403) as ACCESS_DENIED, retried, saying what to fix', (name, fix) => {
+    const err = classifyStorageError(s3Error(name, 403), 'uploads/a.csv');
+    expect(err.code).toBe('ACCESS_DENIED');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain('"uploads/a.csv"');
+    expect(err.message).toContain(`(${name})`);
+    expect(err.message).toMatch(fix);
+  });
+
+  it.each(['Forbidden', 'Unknown', '403'])('reports a 403 named %s, as a HEAD without a body gives, as ACCESS_DENIED listing what to check', (name) => {
+    const err = classifyStorageError(s3Error(name, 403), 'k');
+    expect(err).toMatchObject({ code: 'ACCESS_DENIED', retryable: true });
+    expect(err.message).toMatch(/\(403 Forbidden\): check R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY, their access to R2_BUCKET_NAME, and this machine's clock/);
   });
 
   it.each([

@@ -56,6 +56,66 @@ describe('configuration', () => {
     expect(loadWorkerConfig({ ...rest, S3_ENDPOINT: 'http://127.0.0.1:9000' }).S3_ENDPOINT).toBe('http://127.0.0.1:9000');
   });
 
+  const apiEnv = {
+    DATABASE_URL: 'postgres://u@db.internal:5432/app',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    QSTASH_CURRENT_SIGNING_KEY: 'current',
+    QSTASH_NEXT_SIGNING_KEY: 'next',
+  };
+
+  it('needs PUBLIC_URL in production, where a signature for another URL must not pass', () => {
+    expect(problemsOf(() => loadApiConfig({ ...apiEnv, NODE_ENV: 'production' }))).toEqual([
+      expect.stringMatching(/^PUBLIC_URL: required when NODE_ENV=production/),
+    ]);
+    expect(problemsOf(() => loadApiConfig({ ...apiEnv, NODE_ENV: 'production', PUBLIC_URL: '' }))).toEqual([
+      expect.stringMatching(/^PUBLIC_URL: required/),
+    ]);
+    expect(loadApiConfig({ ...apiEnv, NODE_ENV: 'production', PUBLIC_URL: 'https://imports.example.com' }).PUBLIC_URL).toBe(
+      'https://imports.example.com',
+    );
+    expect(loadApiConfig({ ...apiEnv, NODE_ENV: 'development' }).PUBLIC_URL).toBeUndefined();
+  });
+
+  it('wants a PostgreSQL pool of at least WORKER_CONCURRENCY + 1 connections', () => {
+    expect(problemsOf(() => loadWorkerConfig({ ...workerEnv, WORKER_CONCURRENCY: '4', PG_POOL_MAX: '4' }))).toEqual([
+      expect.stringMatching(/^PG_POOL_MAX: must be at least WORKER_CONCURRENCY \+ 1/),
+    ]);
+    expect(problemsOf(() => loadWorkerConfig({ ...workerEnv, PG_POOL_MAX: '2' }))).toEqual([expect.stringMatching(/^PG_POOL_MAX:/)]);
+    expect(loadWorkerConfig({ ...workerEnv, WORKER_CONCURRENCY: '4', PG_POOL_MAX: '5' }).PG_POOL_MAX).toBe(5);
+  });
+
+  it('lists the problems across settings together with the others, not after they are fixed', () => {
+    const api = problemsOf(() => loadApiConfig({ ...apiEnv, NODE_ENV: 'production', PORT: 'eighty' }));
+    expect(api.map((p) => p.split(':')[0]).sort()).toEqual(['PORT', 'PUBLIC_URL']);
+    const { R2_BUCKET_NAME: _omit, ...noBucket } = workerEnv;
+    const worker = problemsOf(() => loadWorkerConfig({ ...noBucket, PG_POOL_MAX: '1' }));
+    expect(worker.map((p) => p.split(':')[0]).sort()).toEqual(['PG_POOL_MAX', 'R2_BUCKET_NAME']);
+  });
+
+  describe('an empty variable, as a platform leaves it when a value is cleared', () => {
+    it('means the default: PORT="" listens on 3000, SHUTDOWN_TIMEOUT_MS="" waits 20 s', () => {
+      expect(loadApiConfig({ ...apiEnv, PORT: '' }).PORT).toBe(3000);
+      expect(loadWorkerConfig({ ...workerEnv, SHUTDOWN_TIMEOUT_MS: '' }).SHUTDOWN_TIMEOUT_MS).toBe(20_000);
+      expect(loadWorkerConfig({ ...workerEnv, MAX_ROWS: '' }).MAX_ROWS).toBeUndefined();
+      expect(loadWorkerConfig({ ...workerEnv, LOG_LEVEL: '', NODE_ENV: '', QUEUE_PREFIX: '' })).toMatchObject({
+        LOG_LEVEL: 'info', NODE_ENV: 'development', QUEUE_PREFIX: '{csv-import}',
+      });
+    });
+
+    // Every setting with a number or boolean default, so one added later is covered too.
+    it.each([
+      ['api', (env: Record<string, string>) => loadApiConfig({ ...apiEnv, ...env }) as Record<string, unknown>],
+      ['worker', (env: Record<string, string>) => loadWorkerConfig({ ...workerEnv, ...env }) as Record<string, unknown>],
+    ])('means the default for every number and boolean of the %s', (_process, load) => {
+      const defaults = load({});
+      const settings = Object.keys(defaults).filter((k) => ['number', 'boolean'].includes(typeof defaults[k]));
+      expect(settings.length).toBeGreaterThan(5);
+      for (const name of settings) {
+        expect(load({ [name]: '' })[name], name).toBe(defaults[name]);
+      }
+    });
+  });
+
   it('wants both Upstash settings or neither', () => {
     expect(problemsOf(() => loadWorkerConfig({ ...workerEnv, UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' }))).toEqual([
       expect.stringMatching(/UPSTASH_REDIS_REST_TOKEN/),

@@ -1,8 +1,11 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError } from '../../src/shared/errors.js';
 import { createStorage, type Storage } from '../../src/shared/storage.js';
+import { listen } from '../helpers/listen.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 let s3: S3TestServer;
@@ -83,12 +86,55 @@ describe('storage', () => {
     expect(err.message).toContain('missing/other.csv');
   });
 
-  it('reports a forbidden object as ACCESS_DENIED, which is not retried', async () => {
+  it('reports a refused GET as ACCESS_DENIED, retried, since credentials are for an operator to fix', async () => {
     await storage.put('denied.csv', 'x\n');
     s3.faults.set('denied.csv', { kind: 'status', status: 403 });
     const err = await failure(storage.open('denied.csv'));
-    expect(err.code).toBe('ACCESS_DENIED');
-    expect(err.retryable).toBe(false);
+    expect(err).toMatchObject({ code: 'ACCESS_DENIED', retryable: true });
+    expect(err.message).toMatch(/^storage refused access to "denied.csv" \(AccessDenied\): the credentials in R2_ACCESS_KEY_ID/);
+  });
+
+  it('reports a refused HEAD, which has no body to say why, as ACCESS_DENIED listing what to check', async () => {
+    await storage.put('denied-head.csv', 'x\n');
+    s3.faults.set('denied-head.csv', { kind: 'status', status: 403 });
+    const err = await failure(storage.head('denied-head.csv'));
+    expect(err).toMatchObject({ code: 'ACCESS_DENIED', retryable: true });
+    expect(err.message).toContain('(403 Forbidden): check R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY');
+  });
+
+  describe('a store refusing the credentials or the clock', () => {
+    let refusing: http.Server;
+    let endpoint: string;
+    beforeAll(async () => {
+      // Answers every request 403 with the S3 error code named by the key's first segment.
+      refusing = http.createServer((req, res) => {
+        const code = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.split('/')[2] ?? '');
+        const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>refused</Message></Error>`;
+        req.resume();
+        res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) }).end(body);
+      });
+      await listen(refusing);
+      endpoint = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      await new Promise((resolve) => refusing?.close(resolve));
+    });
+
+    it.each([
+      ['SignatureDoesNotMatch', 'R2_SECRET_ACCESS_KEY is not the secret of R2_ACCESS_KEY_ID'],
+      ['InvalidAccessKeyId', 'storage does not know the access key in R2_ACCESS_KEY_ID'],
+      ['RequestTimeTooSkewed', "this machine's clock is too far from storage's"],
+      ['AccessDenied', 'the credentials in R2_ACCESS_KEY_ID may not use this object'],
+    ])('reports %s on GET as ACCESS_DENIED, retried, saying what to fix', async (code, fix) => {
+      const refused = createStorage({ ...s3.config, S3_ENDPOINT: endpoint }, { maxAttempts: 1 });
+      try {
+        const err = await failure(refused.open(`${code}/report.csv`));
+        expect(err).toMatchObject({ code: 'ACCESS_DENIED', retryable: true });
+        expect(err.message.startsWith(`storage refused access to "${code}/report.csv" (${code}): ${fix}`), err.message).toBe(true);
+      } finally {
+        refused.close();
+      }
+    });
   });
 
   it('reports a store answering 500 as STORAGE_UNAVAILABLE, which is retried', async () => {

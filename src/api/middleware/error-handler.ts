@@ -1,18 +1,20 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../../shared/logger.js';
-import { HttpError } from '../errors.js';
+import { HttpError, NON_RETRYABLE } from '../errors.js';
 
 /** The one place api errors become HTTP answers, and the one place they are logged. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const e = err as { type?: string; status?: number };
     if (err instanceof HttpError) {
-      if (err.status >= 500) log.warn({ err, path: req.path }, 'request failed');
+      // A cause is a failure underneath the answer (Redis, BullMQ): the operator needs it, the sender does not get it.
+      if (err.status >= 500 || err.cause !== undefined) log.warn({ err, path: req.path }, 'request failed');
       res.status(err.status).set(err.headers).json({ error: err.message, ...err.body });
       return;
     }
     if (e.type === 'entity.too.large') {
-      res.status(413).json({ error: 'request body is larger than 64 KiB' });
+      // The same body is as large on every redelivery.
+      res.status(413).set(NON_RETRYABLE).json({ error: 'request body is larger than 64 KiB' });
       return;
     }
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {

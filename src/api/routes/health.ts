@@ -1,10 +1,14 @@
 import { Router } from 'express';
+import type { Logger } from '../../shared/logger.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
-/** /health: the process answers. /ready: Redis and PostgreSQL answer too (503 names the one that did not). */
-export function healthRouter(checks: Record<string, ReadinessCheck>, timeoutMs = 2_000): Router {
+/**
+ * /health: the process answers. /ready: Redis and PostgreSQL answer too; a 503 names the one that
+ * did not, and only the log says why (driver errors name hosts, users and ports: DESIGN §8).
+ */
+export function healthRouter(checks: Record<string, ReadinessCheck>, log: Logger, timeoutMs = 2_000): Router {
   const router = Router();
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -16,7 +20,8 @@ export function healthRouter(checks: Record<string, ReadinessCheck>, timeoutMs =
           await withTimeout(check(), timeoutMs);
           return [name, 'ok'] as const;
         } catch (err) {
-          return [name, `unavailable: ${(err as Error).message}`] as const;
+          log.warn({ err, dependency: name }, 'readiness check failed');
+          return [name, 'unavailable'] as const;
         }
       }),
     );

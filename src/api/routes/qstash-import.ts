@@ -8,15 +8,19 @@ import type { StatusStore } from '../../shared/status/status-store.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import { HttpError, NON_RETRYABLE } from '../errors.js';
 import { verifyQstash, type QstashKeys } from '../middleware/verify-qstash.js';
+import { queueFailure } from '../queue-failure.js';
 
 export const QSTASH_IMPORT_PATH = '/qstash/import';
 
 // BullMQ waits for its connection to be ready before any command, even with the offline queue
-// off; past this, Redis counts as down and QStash is told to retry later.
+// off; past this, Redis counts as down and QStash is told to retry later. The same bound holds
+// the PING that tells a refused job from an unreachable Redis.
 const QUEUE_TIMEOUT_MS = 2_000;
 
 export interface QstashImportDeps {
   queue: Queue<ImportJobData>;
+  /** Answers when the queue's Redis does. */
+  pingQueue: () => Promise<unknown>;
   status: StatusStore;
   keys: QstashKeys;
   jobAttempts: number;
@@ -34,18 +38,18 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
     async (req, res) => {
       const request = parseRequest(req.body as Buffer);
       const jobId = request.jobId;
-      const existing = await queueCall(deps.queue.getJob(jobId));
+      const existing = await queueCall(deps, deps.queue.getJob(jobId));
       if (existing) {
-        res.status(200).json({ jobId, state: await stateOf(existing) });
+        res.status(200).json({ jobId, state: await stateOf(deps, existing) });
         return;
       }
       const deliveryId = randomUUID();
       const queuedAt = new Date().toISOString();
       await enqueue(deps, { request, deliveryId, queuedAt });
       // queue.add is a no-op for a jobId that exists: the stored deliveryId says who won a race.
-      const job = await queueCall(deps.queue.getJob(jobId));
+      const job = await queueCall(deps, deps.queue.getJob(jobId));
       if (job && job.data.deliveryId !== deliveryId) {
-        res.status(200).json({ jobId, state: await stateOf(job) });
+        res.status(200).json({ jobId, state: await stateOf(deps, job) });
         return;
       }
       await deps.status
@@ -75,18 +79,21 @@ function parseRequest(body: Buffer): ImportRequest {
   return parsed.data;
 }
 
-async function stateOf(job: Job<ImportJobData>): Promise<JobState> {
-  return toJobState(await queueCall(job.getState()), job.attemptsMade);
+async function stateOf(deps: QstashImportDeps, job: Job<ImportJobData>): Promise<JobState> {
+  return toJobState(await queueCall(deps, job.getState()), job.attemptsMade);
 }
 
 async function enqueue(deps: QstashImportDeps, data: ImportJobData): Promise<void> {
   await queueCall(
+    deps,
     deps.queue.add(JOB.importCsv, data, { ...importJobOptions(deps.jobAttempts, deps.jobBackoffMs), jobId: data.request.jobId }),
   );
 }
 
-function queueCall<T>(call: Promise<T>): Promise<T> {
-  return withTimeout(call, QUEUE_TIMEOUT_MS).catch((err: unknown) => {
-    throw new HttpError(503, 'queue unavailable, retry later', { cause: err });
-  });
+async function queueCall<T>(deps: QstashImportDeps, call: Promise<T>): Promise<T> {
+  try {
+    return await withTimeout(call, QUEUE_TIMEOUT_MS);
+  } catch (err) {
+    throw await queueFailure(err, deps.pingQueue, QUEUE_TIMEOUT_MS);
+  }
 }
