@@ -1,41 +1,77 @@
-// Letters of these scripts never touch each other inside a word; CJK scripts do (Japanese mixes
-// kanji and kana, Korean hangul and hanja), so they are left out.
-const ALPHABETS = ['Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Thai'] as const;
-const SCRIPT_OF = ALPHABETS.map((name) => [name, new RegExp(`\\p{Script=${name}}`, 'u')] as const);
-
-// A non-ASCII symbol between two letters (`Aprađymas` is fine, `Pra±ek` is not). Punctuation a
-// word may hold is not counted: Catalan `l·l`, Japanese `・`, apostrophes and hyphens.
-const SYMBOL_IN_WORD = /(?<=\p{L}\p{M}*)[\p{S}¶§¡¿«»](?=\p{L})/gu;
-// Signs that spell no letter and never touch one on either side: what a wrong code page makes
-// of a letter at the start or end of a word (`¶ιλαν` for `Άιλαν`).
-const SIGN_BY_LETTER = /(?<=\p{L})[¶§±¤¦¬¨´¸ˇ˘˝˛˙¯]|[¶§±¤¦¬¨´¸ˇ˘˝˛˙¯](?=\p{L})/gu;
-// Spacing diacritics (`˙ ˘ ˛ ¨ ´`) stand alone in no language's text: they are what a wrong code
-// page makes of a letter (windows-1257 reads `ÿ` as `˙`).
-const SPACING_DIACRITIC = /(?![\^`])\p{Sk}/gu;
-// Two letters of different alphabets side by side, and a lower-case letter followed by an
-// upper-case one in scripts without camel case (KOI8-R read as windows-1251 inverts case).
-const LETTER_PAIR = /(\p{L})(?=(\p{L}))/gu;
-const UNICASE_CAMEL_SCRIPTS = /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]/u;
-
 /**
  * How many places in a decoded sample read like text decoded with the wrong code page: symbols
- * inside words, alphabets mixed inside a word, case inverted inside a word. Real text has next to
- * none; a wrong single-byte reading of the same bytes puts them in most words that hold a letter
- * the two code pages disagree on.
+ * inside words, signs glued to a letter, spacing diacritics standing alone, alphabets mixed
+ * inside a word, case inverted inside a word. Real text has next to none; a wrong single-byte
+ * reading of the same bytes puts them in most words that hold a letter the two code pages
+ * disagree on. One pass over the text, each character classified once.
  */
 export function countOddities(text: string): number {
   let n = 0;
-  for (const _ of text.matchAll(SYMBOL_IN_WORD)) n++;
-  for (const _ of text.matchAll(SIGN_BY_LETTER)) n++;
-  for (const _ of text.matchAll(SPACING_DIACRITIC)) n++;
-  for (const [, a, b] of text.matchAll(LETTER_PAIR)) {
-    if (a!.charCodeAt(0) < 0x80 && b!.charCodeAt(0) < 0x80) continue;
-    if (scriptOf(a!) !== scriptOf(b!) && scriptOf(a!) && scriptOf(b!)) n++;
-    else if (UNICASE_CAMEL_SCRIPTS.test(a!) && a !== a!.toUpperCase() && b !== b!.toLowerCase()) n++;
+  let before = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const kind = kindOf(c);
+    const after = i + 1 < text.length ? kindOf(text.charCodeAt(i + 1)) : 0;
+    if (kind & SYMBOL && before & LETTER && after & LETTER) n++;
+    if (kind & SIGN && (before & LETTER || after & LETTER)) n++;
+    if (kind & SPACING_DIACRITIC) n++;
+    if (kind & LETTER && after & LETTER && (c >= 0x80 || text.charCodeAt(i + 1) >= 0x80)) {
+      const a = kind & SCRIPT_MASK;
+      const b = after & SCRIPT_MASK;
+      if (a && b && a !== b) n++;
+      else if (kind & LOWER && after & UPPER && kind & UNICASE_CAMEL) n++;
+    }
+    // A combining mark belongs to the letter before it (Thai vowels, Vietnamese tones).
+    if (!(kind & MARK)) before = kind;
   }
   return n;
 }
 
-function scriptOf(letter: string): string | undefined {
-  return SCRIPT_OF.find(([, re]) => re.test(letter))?.[0];
+const LETTER = 1 << 0;
+const MARK = 1 << 1;
+const LOWER = 1 << 2;
+const UPPER = 1 << 3;
+/** A non-ASCII symbol, or punctuation no word holds: odd between two letters (`Pra±ek`). */
+const SYMBOL = 1 << 4;
+/** Signs that spell no letter and never touch one (`¶ιλαν` for `Άιλαν`). */
+const SIGN = 1 << 5;
+/** `˙ ˘ ˛ ¨ ´` stand alone in no language's text (windows-1257 reads `ÿ` as `˙`). */
+const SPACING_DIACRITIC = 1 << 6;
+/** Scripts without camel case: a lower-case letter before an upper-case one is inverted case (KOI8-R read as windows-1251). */
+const UNICASE_CAMEL = 1 << 7;
+const SCRIPT_SHIFT = 8;
+const SCRIPT_MASK = 0b111 << SCRIPT_SHIFT;
+
+// Letters of these alphabets never touch each other inside a word; CJK scripts do (Japanese
+// mixes kanji and kana, Korean hangul and hanja), so they have no number here.
+const ALPHABETS = ['Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Thai'].map(
+  (name) => new RegExp(`\\p{Script=${name}}`, 'u'),
+);
+const SIGNS = new Set('¶§±¤¦¬¨´¸ˇ˘˝˛˙¯');
+// Punctuation a word may hold is not a symbol: Catalan `l·l`, Japanese `・`, apostrophes, hyphens.
+const SYMBOLISH = /[\p{S}¶§¡¿«»]/u;
+
+const kinds = new Uint16Array(0x10000);
+const KNOWN = 1 << 15;
+
+function kindOf(c: number): number {
+  const cached = kinds[c]!;
+  if (cached) return cached;
+  const ch = String.fromCharCode(c);
+  let kind = KNOWN;
+  if (/\p{L}/u.test(ch)) {
+    kind |= LETTER;
+    if (ch !== ch.toUpperCase()) kind |= LOWER;
+    if (ch !== ch.toLowerCase()) kind |= UPPER;
+    const script = ALPHABETS.findIndex((re) => re.test(ch));
+    if (script >= 0) kind |= (script + 1) << SCRIPT_SHIFT;
+    if (/[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]/u.test(ch)) kind |= UNICASE_CAMEL;
+  } else if (/\p{M}/u.test(ch)) kind |= MARK;
+  else if (c >= 0x80) {
+    if (SYMBOLISH.test(ch)) kind |= SYMBOL;
+    if (SIGNS.has(ch)) kind |= SIGN;
+    if (/\p{Sk}/u.test(ch)) kind |= SPACING_DIACRITIC;
+  }
+  kinds[c] = kind;
+  return kind;
 }
