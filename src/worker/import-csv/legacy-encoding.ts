@@ -40,6 +40,8 @@ const CANDIDATES: Record<string, string> = {
   'utf-16-be': 'utf-16be',
 };
 const byLowerName = new Map(Object.entries(CANDIDATES).map(([k, v]) => [k.toLowerCase(), v]));
+/** Every candidate, after those the detector ranked: a reading it gave no score at all. */
+const UNRANKED = [...new Set(Object.values(CANDIDATES))].map((encoding) => ({ encoding, score: 0 }));
 
 /**
  * A reading within this share of the best one's score counts as a tie, which the uploader's
@@ -52,11 +54,11 @@ const LOCALE_TIE_SHARE = 0.8;
 
 /**
  * A best reading where at least this share of the characters beyond ASCII are oddities gives way
- * to a reading scored at least ODDITY_SHARE of it with fewer. Real text in its right code page
- * stays far below (bench/encodings.ts: no file of either set changed, cut to 1, 2 lines or whole).
+ * to the reading with the fewest, even one the detector did not rank (it ranks no CJK encoding
+ * for half-width katakana alone, which Shift_JIS writes in single bytes). Real text in its right
+ * code page stays far below (bench/encodings.ts: no file of either set changed, whole or cut).
  */
 const MOSTLY_ODD = 0.5;
-const ODDITY_SHARE = 0.3;
 
 /**
  * Below this score the detector has no opinion: the bytes are not text in any language it knows
@@ -104,15 +106,16 @@ export async function guessLegacyEncoding(sample: Buffer, options: { locale?: st
   const readings: Reading[] = [];
   // The detector ranks every encoding it knows: restricting it to ours skews its scores (it then
   // read short Baltic files as Central European). Those outside our set are passed over.
-  for (const found of detectAll(whole, { ignoreThreshold: true })) {
-    const encoding = found.encoding && byLowerName.get(found.encoding.toLowerCase());
+  const ranked = detectAll(whole, { ignoreThreshold: true }).map((f) => ({ encoding: f.encoding && byLowerName.get(f.encoding.toLowerCase()), score: f.confidence }));
+  for (const found of [...ranked, ...UNRANKED]) {
+    const { encoding } = found;
     if (!encoding || readings.some((r) => r.encodings.includes(encoding))) continue;
     const text = iconv.decode(encoding.startsWith('utf-16') ? evenLength(whole) : whole, encoding);
     if (!holdsEveryByte(text, whole, encoding)) continue;
     // Ranked best first: a reading's score is its best encoding's.
     const same = readings.find((r) => r.text === text);
     if (same) same.encodings.push(encoding);
-    else readings.push(reading(text, encoding, found.confidence));
+    else readings.push(reading(text, encoding, found.score));
   }
   if (readings.length === 0) return undefined;
   const total = readings.reduce((sum, r) => sum + r.score, 0);
@@ -125,21 +128,22 @@ export async function guessLegacyEncoding(sample: Buffer, options: { locale?: st
 }
 
 function choose(readings: Reading[], preferred: string | undefined): Reading {
-  const best = plausibleBest(readings);
   const local = preferred ? readings.find((r) => r.encodings.includes(preferred)) : undefined;
-  if (best.score < NO_OPINION) return local ?? westernReading(readings) ?? best;
+  if (readings[0]!.score < NO_OPINION) return local ?? westernReading(readings) ?? readings[0]!;
+  const best = plausibleBest(readings);
   return local && isTie(best, local) ? local : best;
 }
 
 /**
- * The detector's best reading, unless one it scores nearly as well reads with fewer oddities:
- * on a few letters the statistics are weak, a `˙˙` or a `±` inside a word is not.
+ * The detector's best reading, unless it is mostly oddities: on a few letters the statistics are
+ * weak, a `˙˙`, a `╨╟` or a `±` inside a word is not.
  */
 function plausibleBest(readings: Reading[]): Reading {
   const top = readings[0]!;
   if (top.oddityRate < MOSTLY_ODD) return top;
-  const near = readings.filter((r) => r.score >= top.score * ODDITY_SHARE);
-  return near.reduce((a, b) => (b.oddityRate < a.oddityRate ? b : a));
+  const plausible = readings.reduce((a, b) => (b.oddityRate < a.oddityRate ? b : a));
+  // It takes the top reading's place, and the detector's belief with it.
+  return plausible === top ? top : { ...plausible, score: Math.max(plausible.score, top.score) };
 }
 
 function reading(text: string, encoding: string, score: number): Reading {

@@ -1,6 +1,6 @@
 /**
  * How many places in a decoded sample read like text decoded with the wrong code page: symbols
- * inside words, signs glued to a letter, spacing diacritics standing alone, alphabets mixed
+ * inside words, signs glued to a letter, stray diacritics and box drawing, alphabets mixed
  * inside a word, case inverted inside a word. Real text has next to none; a wrong single-byte
  * reading of the same bytes puts them in most words that hold a letter the two code pages
  * disagree on. One pass over the text, each character classified once.
@@ -14,7 +14,7 @@ export function countOddities(text: string): number {
     const after = i + 1 < text.length ? kindOf(text.charCodeAt(i + 1)) : 0;
     if (kind & SYMBOL && before & LETTER && after & LETTER) n++;
     if (kind & SIGN && (before & LETTER || after & LETTER)) n++;
-    if (kind & SPACING_DIACRITIC) n++;
+    if (kind & STRAY) n++;
     if (kind & LETTER && after & LETTER && (c >= 0x80 || text.charCodeAt(i + 1) >= 0x80)) {
       const a = kind & SCRIPT_MASK;
       const b = after & SCRIPT_MASK;
@@ -35,8 +35,11 @@ const UPPER = 1 << 3;
 const SYMBOL = 1 << 4;
 /** Signs that spell no letter and never touch one (`¶ιλαν` for `Άιλαν`). */
 const SIGN = 1 << 5;
-/** `˙ ˘ ˛ ¨ ´` stand alone in no language's text (windows-1257 reads `ÿ` as `˙`). */
-const SPACING_DIACRITIC = 1 << 6;
+/**
+ * Characters that stand in no spreadsheet's text: spacing diacritics (`˙ ˘ ˛ ¨ ´`; windows-1257
+ * reads `ÿ` as `˙`) and box drawing (KOI8 and DOS code pages read letters of others as `╨╟`).
+ */
+const STRAY = 1 << 6;
 /** Scripts without camel case: a lower-case letter before an upper-case one is inverted case (KOI8-R read as windows-1251). */
 const UNICASE_CAMEL = 1 << 7;
 const SCRIPT_SHIFT = 8;
@@ -70,7 +73,7 @@ function kindOf(c: number): number {
   else if (c >= 0x80) {
     if (SYMBOLISH.test(ch)) kind |= SYMBOL;
     if (SIGNS.has(ch)) kind |= SIGN;
-    if (/\p{Sk}/u.test(ch)) kind |= SPACING_DIACRITIC;
+    if (/\p{Sk}/u.test(ch) || (c >= 0x2500 && c <= 0x259f)) kind |= STRAY;
   }
   kinds[c] = kind;
   return kind;
