@@ -47,15 +47,15 @@ const DETECTORS: Record<string, Detector> = {
 };
 
 const expected = JSON.parse(readFileSync(join(values.corpus, 'expected.json'), 'utf8')) as Record<string, Expected>;
-const rows: { detector: string; encoding: string; size: string; ok: boolean; got: string }[] = [];
+const rows: { detector: string; file: string; encoding: string; size: string; ok: boolean; got: string }[] = [];
 for (const [name, e] of Object.entries(expected)) {
   const bytes = headLines(readFileSync(join(values.corpus, 'files', name)), e);
   const truth = iconv.decode(bytes, e.encoding);
   for (const [detector, detect] of Object.entries(DETECTORS)) {
     const got = await detect(bytes.subarray(0, SAMPLE_BYTES), e).catch((err: Error) => `error: ${err.message.slice(0, 40)}`);
-    const name = got === 'UTF-8-SIG' ? 'utf-8' : got;
-    const ok = Boolean(name && iconv.encodingExists(name) && iconv.decode(bytes, name) === truth);
-    rows.push({ detector, encoding: e.encoding + (e.bom ? '+bom' : ''), size: e.size, ok, got: String(got) });
+    const label = got === 'UTF-8-SIG' ? 'utf-8' : got;
+    const ok = Boolean(label && iconv.encodingExists(label) && iconv.decode(bytes, label) === truth);
+    rows.push({ detector, file: name, encoding: e.encoding + (e.bom ? '+bom' : ''), size: e.size, ok, got: String(got) });
   }
 }
 
@@ -81,4 +81,4 @@ function table(title: string, key: 'encoding' | 'size') {
 }
 table('encoding', 'encoding');
 table('size', 'size');
-for (const r of rows.filter((r) => !r.ok)) console.log(`miss: ${r.detector}: ${r.encoding} ${r.size} -> ${r.got}`);
+for (const r of rows.filter((r) => !r.ok)) console.log(`miss: ${r.detector}: ${r.file} (${r.encoding}) -> ${r.got}`);
