@@ -7,7 +7,7 @@ import { BENCH_TMP } from './env.js';
 import { ensureDataset, type Dataset, type DatasetSpec } from './generate-csv.js';
 import { startBenchS3 } from './s3.js';
 import { srcFingerprint } from './src-fingerprint.js';
-import { runVariant, VARIANTS, type VariantName, type VariantResult, type WorkerMode } from './variants.js';
+import { DEFAULT_VARIANTS, runVariant, type VariantName, type VariantResult, type WorkerMode } from './variants.js';
 
 export interface BenchOptions extends DatasetSpec {
   runs: number;
@@ -17,6 +17,8 @@ export interface BenchOptions extends DatasetSpec {
   profile?: boolean;
   /** Where the dataset and the logs go (bench/tmp by default). */
   dir?: string;
+  /** The `before` variant's checkout (built). */
+  beforeRoot?: string;
   log?: (message: string) => void;
 }
 
@@ -34,7 +36,7 @@ export interface BenchOutcome {
  */
 export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const log = options.log ?? (() => undefined);
-  const variants = options.variants ?? VARIANTS;
+  const variants = options.variants ?? DEFAULT_VARIANTS;
   const dir = options.dir ?? BENCH_TMP;
   const logDir = join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
@@ -57,7 +59,11 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
           const loadAverage = loadavg()[0]!;
           const fingerprint = await srcFingerprint();
           log(`run ${run}/${options.runs}: ${variant}… (load average ${loadAverage.toFixed(2)})`);
-          const result = await runVariant(variant, run, { dataset, s3, key, db, runId, workerMode: options.workerMode ?? 'tsx', logDir, ...(profileDir ? { profileDir } : {}) });
+          const result = await runVariant(variant, run, {
+            dataset, s3, key, db, runId, workerMode: options.workerMode ?? 'tsx', logDir,
+            ...(profileDir ? { profileDir } : {}),
+            ...(options.beforeRoot ? { beforeRoot: options.beforeRoot } : {}),
+          });
           log(`run ${run}/${options.runs}: ${variant} ${result.wallSeconds.toFixed(2)} s, ${Math.round(result.rowsPerSecond)} rows/s, verified ${result.rowsCompared} rows`);
           results.push({ ...result, loadAverage, srcFingerprint: fingerprint });
         } finally {

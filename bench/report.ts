@@ -41,12 +41,16 @@ export function summarise(results: readonly VariantResult[]): VariantSummary[] {
   });
 }
 
-/** Wall-clock ratio of the medians: below 1 means ours is faster. */
+/** Wall-clock ratio of the medians: below 1 means ours is faster. `before` is compared with the floor too. */
 export function ratios(summary: readonly VariantSummary[]): Record<string, number> {
-  const ours = summary.find((s) => s.variant === 'ours');
   const out: Record<string, number> = {};
-  for (const other of summary) {
-    if (ours && other !== ours) out[`ours/${other.variant}`] = ours.wallSeconds / other.wallSeconds;
+  for (const name of ['ours', 'before'] as const) {
+    const subject = summary.find((s) => s.variant === name);
+    for (const other of summary) {
+      if (subject && other !== subject && !(name === 'before' && other.variant === 'ours')) {
+        out[`${name}/${other.variant}`] = subject.wallSeconds / other.wallSeconds;
+      }
+    }
   }
   return out;
 }

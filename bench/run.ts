@@ -1,12 +1,15 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
 import { summariseProfile } from './profile-summary.js';
 import { datasetInfo, formatWarnings, formatTable, ratios, summarise, writeResults } from './report.js';
-import { VARIANTS, type VariantName, type WorkerMode } from './variants.js';
+import { DEFAULT_VARIANTS, VARIANTS, type VariantName, type WorkerMode } from './variants.js';
 
 /**
  * npm run bench -- [--rows N] [--columns N] [--runs K] [--seed S] [--variants ours,reference,floor]
- *                  [--worker tsx|dist] [--profile]
+ *                  [--worker tsx|dist] [--profile] [--before DIR]
+ * `--before DIR` adds the variant `before`: the worker of another checkout (DIR, with dist/ built,
+ * e.g. a `git worktree` of an older commit), interleaved with ours in the same run.
  * Prints a table of medians and the ratios, and writes every run to bench/results/<timestamp>.json.
  */
 const { values } = parseArgs({
@@ -15,9 +18,10 @@ const { values } = parseArgs({
     columns: { type: 'string', default: '10' },
     runs: { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
-    variants: { type: 'string', default: VARIANTS.join(',') },
+    variants: { type: 'string' },
     worker: { type: 'string', default: 'tsx' },
     profile: { type: 'boolean', default: false },
+    before: { type: 'string' },
   },
 });
 
@@ -26,7 +30,7 @@ const positive = (name: string, v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
   return n;
 };
-const variants = values.variants.split(',').map((v) => {
+const variants = (values.variants ?? [...DEFAULT_VARIANTS, ...(values.before ? ['before'] : [])].join(',')).split(',').map((v) => {
   if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}; choose from ${VARIANTS.join(', ')}`);
   return v as VariantName;
 });
@@ -40,6 +44,7 @@ const options = {
   variants,
   workerMode: values.worker as WorkerMode,
   profile: values.profile,
+  ...(values.before ? { beforeRoot: resolve(values.before) } : {}),
   log: (message: string) => process.stderr.write(`[bench ${(process.uptime()).toFixed(1).padStart(6)} s] ${message}\n`),
 };
 const startedAt = new Date().toISOString();

@@ -8,7 +8,7 @@ import { createImportQueue, importJobOptions, JOB, QUEUE, type ImportJobData } f
 import { failOnExit, spawnChild, type Child } from './child.js';
 import { BENCH_REDIS_URL, REPO_ROOT, childEnv } from './env.js';
 import { measure, resultOf } from './measure.js';
-import type { RunContext, VariantResult } from './variants.js';
+import type { RunContext, VariantName, VariantResult } from './variants.js';
 import { verifyList } from './verify.js';
 
 export interface LoopDelay {
@@ -20,12 +20,18 @@ export interface LoopDelay {
 const IMPORT_TIMEOUT_MS = 60 * 60_000;
 const LOOP_MONITOR = pathToFileURL(join(REPO_ROOT, 'bench/loop-monitor.mjs')).href;
 
+/** Whose worker runs: this checkout's, or (the `before` variant) another checkout's built dist/. */
+export interface WorkerUnderTest {
+  variant: VariantName;
+  root: string;
+}
+
 /**
  * The real path: a job added to BullMQ (a queue prefix of its own), taken by a worker child
  * process (src/worker/main.ts as deployed, started fresh so its peak RSS is this import's), read
  * from S3, committed as a list. Timed from `queue.add` to `completed`.
  */
-export async function runOurs(ctx: RunContext): Promise<Omit<VariantResult, 'run'>> {
+export async function runOurs(ctx: RunContext, under: WorkerUnderTest = { variant: 'ours', root: REPO_ROOT }): Promise<Omit<VariantResult, 'run'>> {
   const prefix = `{csv-import-bench-${ctx.runId}}`;
   const jobId = `bench-ours-${ctx.runId}`;
   const loopFile = join(ctx.logDir, `${ctx.runId}-loop.json`);
@@ -34,7 +40,7 @@ export async function runOurs(ctx: RunContext): Promise<Omit<VariantResult, 'run
   // BullMQ never closes a connection it was given, so both are quit here at the end.
   const eventsConnection = new Redis(BENCH_REDIS_URL, { maxRetriesPerRequest: null });
   const events = new QueueEvents(QUEUE.importCsv, { connection: eventsConnection, prefix });
-  const worker = spawnWorker(ctx, prefix, loopFile);
+  const worker = spawnWorker(ctx, prefix, loopFile, under);
   try {
     await worker.waitForLine((line) => line.includes('"msg":"worker started"'), 60_000);
     await events.waitUntilReady();
@@ -48,7 +54,7 @@ export async function runOurs(ctx: RunContext): Promise<Omit<VariantResult, 'run
     await worker.stop();
     const loopDelay = await readLoopDelay(loopFile);
     const verified = await verifyList(ctx.db.url, jobId, ctx.dataset);
-    return { ...resultOf('ours', m, verified), ...(loopDelay ? { loopDelay } : {}) };
+    return { ...resultOf(under.variant, m, verified), ...(loopDelay ? { loopDelay } : {}) };
   } finally {
     await worker.stop();
     await events.close();
@@ -60,8 +66,10 @@ export async function runOurs(ctx: RunContext): Promise<Omit<VariantResult, 'run
   }
 }
 
-function spawnWorker(ctx: RunContext, prefix: string, loopFile: string): Child {
-  const entry = ctx.workerMode === 'dist' ? 'dist/worker/main.js' : 'src/worker/main.ts';
+function spawnWorker(ctx: RunContext, prefix: string, loopFile: string, under: WorkerUnderTest): Child {
+  // Another checkout runs built: its tsx and node_modules are its own business.
+  const dist = ctx.workerMode === 'dist' || under.root !== REPO_ROOT;
+  const entry = dist ? 'dist/worker/main.js' : 'src/worker/main.ts';
   const env = childEnv({
     ...ctx.s3.env,
     DATABASE_URL: ctx.db.url,
@@ -79,7 +87,7 @@ function spawnWorker(ctx: RunContext, prefix: string, loopFile: string): Child {
     // tsx only for the TypeScript entry: its loader runs a thread of its own, which a dist/
     // worker (what production runs) must not pay for in the RSS figures.
     NODE_OPTIONS: [
-      ctx.workerMode === 'dist' ? `--import ${LOOP_MONITOR}` : `--import tsx --import ${LOOP_MONITOR}`,
+      dist ? `--import ${LOOP_MONITOR}` : `--import tsx --import ${LOOP_MONITOR}`,
       // V8 flags to try on the worker (e.g. --max-semi-space-size=8), as a Procfile would set them.
       process.env.BENCH_WORKER_NODE_OPTIONS ?? '',
     ].join(' '),
@@ -88,7 +96,7 @@ function spawnWorker(ctx: RunContext, prefix: string, loopFile: string): Child {
   // --cpu-prof is refused in NODE_OPTIONS, so it goes on the command line. Not --cpu-prof-name:
   // the loader-hooks thread (tsx) writes a profile too and would overwrite the main thread's.
   const profile = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.profileDir, ctx.runId)}`] : [];
-  return spawnChild(process.execPath, [...profile, entry], { env, cwd: REPO_ROOT, logPath: join(ctx.logDir, `${ctx.runId}-worker.log`) });
+  return spawnChild(process.execPath, [...profile, entry], { env, cwd: under.root, logPath: join(ctx.logDir, `${ctx.runId}-worker.log`) });
 }
 
 function jobData(jobId: string, ctx: RunContext): ImportJobData {

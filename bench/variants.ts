@@ -6,7 +6,9 @@ import { runFloor } from './variant-floor.js';
 import { runOurs, type LoopDelay } from './variant-ours.js';
 import { runReference } from './variant-reference.js';
 
-export const VARIANTS = ['ours', 'reference', 'floor'] as const;
+export const VARIANTS = ['ours', 'reference', 'floor', 'before'] as const;
+/** What runs when --variants is not given; `before` needs --before. */
+export const DEFAULT_VARIANTS: readonly VariantName[] = ['ours', 'reference', 'floor'];
 export type VariantName = (typeof VARIANTS)[number];
 
 /** How the worker child runs: TypeScript through tsx (no build step), or the built dist/. */
@@ -24,6 +26,8 @@ export interface RunContext {
   logDir: string;
   /** When set, the worker runs with --cpu-prof and writes its profile here (timings then suffer). */
   profileDir?: string;
+  /** The `before` variant's checkout: another commit's tree with its dist/ built. */
+  beforeRoot?: string;
 }
 
 export interface VariantResult extends Measurement {
@@ -42,9 +46,13 @@ export interface VariantResult extends Measurement {
 }
 
 const RUNNERS: Record<VariantName, (ctx: RunContext) => Promise<Omit<VariantResult, 'run'>>> = {
-  ours: runOurs,
+  ours: (ctx) => runOurs(ctx),
   reference: runReference,
   floor: runFloor,
+  before: (ctx) => {
+    if (!ctx.beforeRoot) throw new Error('the before variant needs --before DIR (a checkout with dist/ built)');
+    return runOurs(ctx, { variant: 'before', root: ctx.beforeRoot });
+  },
 };
 
 /** Runs one variant into the context's (fresh) database and verifies what it committed. */
