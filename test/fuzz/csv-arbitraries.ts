@@ -99,7 +99,8 @@ export interface CsvSpec {
 export const csvSpec: fc.Arbitrary<CsvSpec> = fc.integer({ min: 1, max: 6 }).chain((width) => {
   const cells = fc.array(cellText.map(notJson), { minLength: width, maxLength: width });
   const names = fc.uniqueArray(
-    cellText.filter((n) => cleanName(n) !== ''),
+    // A header name is at most 1,000 characters (DESIGN §5); longer ones are refused, never cut.
+    cellText.filter((n) => cleanName(n) !== '' && Array.from(cleanName(n)).length <= 1_000),
     { minLength: width, maxLength: width, selector: cleanName },
   );
   return fc.record({
@@ -196,21 +197,9 @@ function expectedTable(header: string[] | undefined, rows: string[][]): Expected
   const nulRemoved = rows.reduce((n, r) => n + nuls(r), header ? nuls(header) : 0);
   if (header) return { ok: true, names: header.map(cleanName), rows: clean, nulRemoved };
   if (rows.length === 0) return { ok: false, code: 'EMPTY_FILE' };
-  // Without a header the widest row (trailing empty cells not counted) sets the columns.
-  const width = Math.max(...clean.map(usedWidth));
-  return {
-    ok: true,
-    names: Array.from({ length: width }, (_, i) => `column_${i + 1}`),
-    rows: clean.map((r) => r.slice(0, width)),
-    nulRemoved,
-  };
-}
-
-/** Cells up to the last non-empty one. */
-function usedWidth(cells: string[]): number {
-  let n = cells.length;
-  while (n > 0 && cells[n - 1] === '') n--;
-  return n;
+  // Without a header the widest row, trailing empty cells included, sets the columns (DESIGN §5).
+  const width = Math.max(...clean.map((r) => r.length));
+  return { ok: true, names: Array.from({ length: width }, (_, i) => `column_${i + 1}`), rows: clean, nulRemoved };
 }
 
 // ---- hostile input: random bytes, and valid files damaged by mutations

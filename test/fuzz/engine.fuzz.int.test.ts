@@ -119,7 +119,7 @@ describe('engine fuzzing: valid CSV', () => {
         expect(result.columns.every((c) => c.type === 'string')).toBe(true);
         const keys = result.columns.map((c) => c.key);
         expect(new Set(keys).size).toBe(keys.length);
-        for (const key of keys) expect(key).toMatch(/^[a-z0-9_]+$/);
+        for (const key of keys) expect(isKeySlug(key), `key ${JSON.stringify(key)}`).toBe(true);
         expect(result.rows).toBe(expected.rows.length);
         expect(result.nulCharactersRemoved).toBe(expected.nulRemoved);
 
@@ -242,6 +242,13 @@ describe('inputs the fuzzer found', () => {
     expect((await readRows(db.pool, outcome.result.listId)).map((r) => r.data)).toEqual([{ column_1: '[1e131072]' }]);
   });
 });
+
+/**
+ * A key as DESIGN §5 has them: lowercase snake_case words of letters, digits and the marks
+ * inside them, in any script, NFC (`column_N` and the ` (2)` suffix keys `_2` fit it too).
+ */
+const SLUG = /^[\p{L}\p{N}][\p{L}\p{N}\p{M}\u200c\u200d]*(?:_[\p{L}\p{N}][\p{L}\p{N}\p{M}\u200c\u200d]*)*$/u;
+const isKeySlug = (key: string) => SLUG.test(key) && key === key.toLowerCase() && key === key.normalize('NFC');
 
 /**
  * Whether the file itself holds U+FFFD in the Unicode encoding it was read as (then storing it

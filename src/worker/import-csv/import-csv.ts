@@ -38,21 +38,23 @@ export interface ImportDeps {
 }
 
 /**
- * Imports one CSV into a list, in one transaction (DESIGN §5). Idempotent on jobId. When a value
- * contradicts an inferred json type, the pass rolls back and the file is read again with that
- * column as string, so nothing half-typed is ever committed.
+ * Imports one CSV into a list, in one transaction (DESIGN §5). Idempotent on jobId. When values
+ * contradict inferred json types, the pass rolls back and the file is read once more with those
+ * columns as string, so nothing half-typed is ever committed. At most once: the first pass reads
+ * to the end and names every such column, so the second finds none (were it to, that is a bug,
+ * and fails as INTERNAL rather than loop).
  */
 export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<ImportResult> {
   const done = await findImportedList(deps.db, job.jobId);
   if (done) return done;
-  const forcedStrings = new Set<number>();
-  for (;;) {
+  let forcedStrings: ReadonlySet<number> = new Set();
+  for (let pass = 1; ; pass++) {
     try {
       return await importPass(job, deps, forcedStrings);
     } catch (err) {
-      if (!(err instanceof ReplanNeeded)) throw prefixFileName(importErrorOf(err, deps.signal), deps.source.name);
-      deps.log.info({ column: err.column }, 'inferred json column holds other values; importing it as string');
-      forcedStrings.add(err.column);
+      if (!(err instanceof ReplanNeeded) || pass > 1) throw prefixFileName(importErrorOf(err, deps.signal), deps.source.name);
+      deps.log.info({ columns: [...err.columns] }, 'inferred json columns hold other values; importing them as string');
+      forcedStrings = err.columns;
     }
   }
 }
