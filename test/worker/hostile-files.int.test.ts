@@ -89,6 +89,17 @@ describe('hostile files', () => {
       expect(err.message).toMatch(/line 3\b/);
     });
 
+    it.each([
+      ['the first record (the header)', `${','.repeat(2 * MiB)}\n1,2\n`, 1],
+      ['a record after blank lines', `a,b\n1,2\n\n\r\n${','.repeat(2 * MiB)}\n3,4\n`, 5],
+      ['a record after a skipped preamble', `title\n${','.repeat(2 * MiB)}\n1,2\n`, 2],
+    ])('counts the delimiters of %s too', async (_, body, line) => {
+      const skipRows = body.startsWith('title') ? 1 : 0;
+      const err = await importError(run(body, importJob({ csv: { delimiter: ',', skipRows } }), limits).result);
+      expect(err.code).toBe('RECORD_TOO_LARGE');
+      expect(err.message).toMatch(new RegExp(`line ${line}\\b`));
+    });
+
     it('counts a record after blank lines by its own bytes, not the blank lines before it', async () => {
       const body = `a,b\n1,2\n${'\n'.repeat(5_000)}${'x'.repeat(1_000)},y\n`;
       const { result } = run(body, importJob({ csv: { delimiter: ',' } }), { ...TEST_LIMITS, MAX_RECORD_BYTES: 2_048 });
