@@ -6,6 +6,7 @@ import { ImportRequest, type ImportResult } from '../../src/shared/contract.js';
 import { ImportError, PERMANENT_CODES } from '../../src/shared/errors.js';
 import { importCsv } from '../../src/worker/import-csv/import-csv.js';
 import { bufferSource, pacedSource } from '../helpers/buffer-source.js';
+import { isKeySlug } from '../helpers/key-slug.js';
 import { heapAfterGc, watchProcess } from '../helpers/process-watch.js';
 import { countAll, countRows, countRowsWithOtherKeys, readColumns, readList, readRows } from '../helpers/read-list.js';
 import { TEST_LIMITS } from '../helpers/run-import.js';
@@ -283,13 +284,6 @@ describe('inputs the fuzzer found', () => {
     expect((await readRows(db.pool, outcome.result.listId)).map((r) => r.data)).toEqual([{ column_1: '[1e131072]' }]);
   });
 });
-
-/**
- * A key as DESIGN §5 has them: lowercase snake_case words of letters, digits and the marks
- * inside them, in any script, NFC (`column_N` and the ` (2)` suffix keys `_2` fit it too).
- */
-const SLUG = /^[\p{L}\p{N}][\p{L}\p{N}\p{M}\u200c\u200d]*(?:_[\p{L}\p{N}][\p{L}\p{N}\p{M}\u200c\u200d]*)*$/u;
-const isKeySlug = (key: string) => SLUG.test(key) && key === key.toLowerCase() && key === key.normalize('NFC');
 
 /**
  * Whether the file itself holds U+FFFD in the Unicode encoding it was read as (then storing it
