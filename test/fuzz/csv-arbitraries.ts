@@ -7,7 +7,9 @@ import { TEXT_ENCODINGS, encodeText, type TextEncoding } from '../helpers/encode
  * fast-check generators for the engine fuzz tests. `csvSpec` describes a valid CSV file and
  * `renderCsv` writes it, together with the table the file holds: the expectation comes from the
  * generator's own cells, never from our parser. `hostileCase` is random bytes or a valid file
- * damaged by random mutations, with random (valid) job options and limits.
+ * damaged by random mutations, with random (valid) job options and limits. `shapeCase` is a file
+ * of a hostile form: a long run of one character somewhere, rows of nothing but delimiters, one
+ * huge cell, about 1,000 columns, deeply nested JSON.
  */
 
 export type CsvInput = NonNullable<ImportRequestInput['csv']>;
@@ -99,7 +101,8 @@ export interface CsvSpec {
 export const csvSpec: fc.Arbitrary<CsvSpec> = fc.integer({ min: 1, max: 6 }).chain((width) => {
   const cells = fc.array(cellText.map(notJson), { minLength: width, maxLength: width });
   const names = fc.uniqueArray(
-    cellText.filter((n) => cleanName(n) !== ''),
+    // A header name is at most 1,000 characters (DESIGN §5); longer ones are refused, never cut.
+    cellText.filter((n) => cleanName(n) !== '' && Array.from(cleanName(n)).length <= 1_000),
     { minLength: width, maxLength: width, selector: cleanName },
   );
   return fc.record({
@@ -196,21 +199,9 @@ function expectedTable(header: string[] | undefined, rows: string[][]): Expected
   const nulRemoved = rows.reduce((n, r) => n + nuls(r), header ? nuls(header) : 0);
   if (header) return { ok: true, names: header.map(cleanName), rows: clean, nulRemoved };
   if (rows.length === 0) return { ok: false, code: 'EMPTY_FILE' };
-  // Without a header the widest row (trailing empty cells not counted) sets the columns.
-  const width = Math.max(...clean.map(usedWidth));
-  return {
-    ok: true,
-    names: Array.from({ length: width }, (_, i) => `column_${i + 1}`),
-    rows: clean.map((r) => r.slice(0, width)),
-    nulRemoved,
-  };
-}
-
-/** Cells up to the last non-empty one. */
-function usedWidth(cells: string[]): number {
-  let n = cells.length;
-  while (n > 0 && cells[n - 1] === '') n--;
-  return n;
+  // Without a header the widest row, trailing empty cells included, sets the columns (DESIGN §5).
+  const width = Math.max(...clean.map((r) => r.length));
+  return { ok: true, names: Array.from({ length: width }, (_, i) => `column_${i + 1}`), rows: clean, nulRemoved };
 }
 
 // ---- hostile input: random bytes, and valid files damaged by mutations
@@ -354,3 +345,131 @@ export const hostileCase: fc.Arbitrary<HostileCase> = fc
     invalidRows,
     limits,
   }));
+
+// ---- hostile shapes: the form of a file rather than its values (issue 9, "Hostile files")
+
+export interface ShapeCase {
+  /** What the file is, for the report. */
+  shape: string;
+  bytes: Buffer;
+  cuts: number[];
+  csv: CsvInput;
+  jsonColumns: string[];
+  limits: ImportLimits;
+}
+
+interface Shape {
+  shape: string;
+  text: string;
+  header: boolean;
+  jsonColumns?: string[];
+}
+
+const BASE_HEADER = 'id,name,doc';
+const BASE_ROWS = ['1,Ada,"{""a"":1}"', '2,Grace,"[1,2]"', '3,Linus,'];
+
+/** Characters whose long runs stress a parser, a trimmer or a sniffer, and where a run may sit. */
+const RUN_CHARS = [' ', '"', ',', ';', '\t', '|', '\n', '\r', '\r\n', '\0', '\\', "'", '{', '[', '\u00a0', 'é'];
+const RUN_PLACES = ['file start', 'header name', 'row start', 'cell', 'quoted cell', 'row end', 'file end'] as const;
+
+function placeRun(run: string, place: (typeof RUN_PLACES)[number]): string {
+  const rows = [...BASE_ROWS];
+  let header = BASE_HEADER;
+  switch (place) {
+    case 'file start':
+      return `${run}${csvLines([header, ...rows])}`;
+    case 'header name':
+      header = `id,na${run}me,doc`;
+      break;
+    case 'row start':
+      rows[1] = run + rows[1]!;
+      break;
+    case 'cell':
+      rows[0] = `1,A${run}da,"{""a"":1}"`;
+      break;
+    case 'quoted cell':
+      rows[0] = `1,"A${run.replaceAll('"', '""')}da","{""a"":1}"`;
+      break;
+    case 'row end':
+      rows[2] = rows[2]! + run;
+      break;
+    case 'file end':
+      return `${csvLines([header, ...rows])}${run}`;
+  }
+  return csvLines([header, ...rows]);
+}
+
+const csvLines = (lines: string[]) => `${lines.join('\n')}\n`;
+
+const runShape: fc.Arbitrary<Shape> = fc
+  .record({ char: fc.constantFrom(...RUN_CHARS), length: fc.integer({ min: 1_000, max: 600_000 }), place: fc.constantFrom(...RUN_PLACES) })
+  .map(({ char, length, place }) => ({
+    shape: `a run of ${length} × ${JSON.stringify(char)} at the ${place}`,
+    text: placeRun(char.repeat(length), place),
+    header: true,
+  }));
+
+const delimiterRows: fc.Arbitrary<Shape> = fc
+  .record({ delimiter: fc.constantFrom(...DELIMITERS), perRow: fc.integer({ min: 1, max: 200_000 }), rows: fc.integer({ min: 1, max: 20 }), header: fc.boolean() })
+  .map(({ delimiter, perRow, rows, header }) => ({
+    shape: `${rows} rows of ${perRow} × ${JSON.stringify(delimiter)}${header ? ' under a header' : ''}`,
+    text: csvLines([...(header ? ['a,b'] : []), ...Array<string>(rows).fill(delimiter.repeat(perRow)), '1,2']),
+    header,
+  }));
+
+const hugeCell: fc.Arbitrary<Shape> = fc
+  .record({
+    length: fc.integer({ min: 10_000, max: 1_500_000 }),
+    char: fc.constantFrom('x', 'é', '😀', '\n', ' ', '"'),
+    inHeader: fc.boolean(),
+  })
+  .map(({ length, char, inHeader }) => {
+    const cell = `"${char.repeat(length).replaceAll('"', '""')}"`;
+    const lines = inHeader ? [`id,${cell}`, '1,2'] : ['id,text', `1,${cell}`, '2,short'];
+    return { shape: `one cell of ${length} × ${JSON.stringify(char)}${inHeader ? ' in the header' : ''}`, text: csvLines(lines), header: true };
+  });
+
+const wideFile: fc.Arbitrary<Shape> = fc
+  .record({ columns: fc.integer({ min: 990, max: 1_010 }), rows: fc.integer({ min: 1, max: 30 }), header: fc.boolean() })
+  .map(({ columns, rows, header }) => {
+    const cells = (r: number) => Array.from({ length: columns }, (_, c) => `${r}.${c}`).join(',');
+    const names = Array.from({ length: columns }, (_, c) => `Column ${c} Имя`).join(',');
+    return {
+      shape: `${columns} columns, ${rows} rows${header ? ' under a header' : ''}`,
+      text: csvLines([...(header ? [names] : []), ...Array.from({ length: rows }, (_, r) => cells(r))]),
+      header,
+    };
+  });
+
+const deepJson: fc.Arbitrary<Shape> = fc
+  .record({ depth: fc.integer({ min: 10, max: 30_000 }), kind: fc.constantFrom('array', 'object'), declared: fc.boolean(), rows: fc.integer({ min: 1, max: 3 }) })
+  .map(({ depth, kind, declared, rows }) => {
+    const value = kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const cell = `"${value.replaceAll('"', '""')}"`;
+    return {
+      shape: `${kind === 'array' ? 'arrays' : 'objects'} nested ${depth} deep in a ${declared ? 'declared' : 'sampled'} json column`,
+      text: csvLines(['id,doc', ...Array.from({ length: rows }, (_, r) => `${r},${cell}`)]),
+      header: true,
+      jsonColumns: declared ? ['doc'] : [],
+    };
+  });
+
+export const shapeCase: fc.Arbitrary<ShapeCase> = fc
+  .record({
+    shape: fc.oneof(runShape, delimiterRows, hugeCell, wideFile, deepJson),
+    sniff: fc.boolean(),
+    maxRecordBytes: fc.constantFrom(1024 * 1024, 64 * 1024),
+    cut: fc.integer({ min: 1_000, max: 256 * 1024 }),
+  })
+  .map(({ shape, sniff, maxRecordBytes, cut }) => {
+    const bytes = Buffer.from(shape.text, 'utf8');
+    return {
+      shape: shape.shape,
+      bytes,
+      // Chunks of one size, as a download delivers them.
+      cuts: Array.from({ length: Math.floor(bytes.length / cut) }, (_, i) => (i + 1) * cut),
+      csv: { delimiter: sniff ? 'auto' : ',', header: shape.header },
+      jsonColumns: shape.jsonColumns ?? [],
+      limits: { ...DEFAULT_IMPORT_LIMITS, MAX_RECORD_BYTES: maxRecordBytes },
+    };
+  });

@@ -342,7 +342,7 @@ const CORPUS: CorpusCase[] = [
     file: 'duckdb/pollock/file_quotation_char_0x27.csv',
     csv: { header: false, quote: "'" },
     expect: {
-      rows: 1, columns: positional(8), encoding: 'utf-8', delimiter: ',',
+      rows: 1, columns: positional(9), encoding: 'utf-8', delimiter: ',',
       values: {
         1: {
           column_1: '31/05/2018', column_5: '$39.49', column_6: "Women's Ventilated Hiking Shoes",
@@ -378,7 +378,7 @@ const CORPUS: CorpusCase[] = [
     file: 'duckdb/real/imdb_movie_info_escaped.csv',
     csv: { header: false, escape: '\\' },
     expect: {
-      rows: 201, columns: positional(4), encoding: 'utf-8', delimiter: ',',
+      rows: 201, columns: positional(5), encoding: 'utf-8', delimiter: ',',
       values: {
         1: { column_1: '29779', column_2: '494075', column_3: '13' },
         14: { column_1: '29792', column_4: 'DATE: The photographer uses a Speed Graphic, an American camera. This would be improbable in itself, but the model (the "Pacemaker", easily identifiable by its white, rather than black, lens-board) was not marketed until 1947.' },

@@ -16,6 +16,19 @@ describe('isJsonContainer', () => {
   );
 });
 
+describe('isJsonContainer: what jsonb would change in meaning', () => {
+  it.each(['{"a":1,"a":2}', '[{"id":1},{"id":2,"id":3}]', '{"a":{"b":1,"\\u0062":2}}', '[1e131072]', '{"a":"\\u0000"}'])(
+    'does not count %j: jsonb would drop a value or refuse it',
+    (value) => {
+      expect(isJsonContainer(value)).toBe(false);
+    },
+  );
+
+  it.each(['{"a":1,"b":{"a":2}}', '[1.50,1e2,-0]', '{"b":1,"a":2}'])('counts %j: jsonb only normalises its spelling or key order', (value) => {
+    expect(isJsonContainer(value)).toBe(true);
+  });
+});
+
 describe('inferTypes', () => {
   it('makes a column json when every non-empty sampled value is a JSON object or array', () => {
     const sample = [

@@ -38,9 +38,12 @@ export interface ImportDeps {
 }
 
 /**
- * Imports one CSV into a list, in one transaction (DESIGN §5). Idempotent on jobId. When a value
- * contradicts an inferred json type, the pass rolls back and the file is read again with that
- * column as string, so nothing half-typed is ever committed.
+ * Imports one CSV into a list, in one transaction (DESIGN §5). Idempotent on jobId. When values
+ * contradict inferred json types, the pass rolls back and the file is read once more with those
+ * columns as string, so nothing half-typed is ever committed. At most once: the first pass reads
+ * to the end and names every such column, so the second finds none (were it to, that is a bug,
+ * and fails as INTERNAL rather than loop). A file whose first 64 KiB were plain ASCII and whose
+ * later bytes are not UTF-8 is read once more in the encoding those bytes show.
  */
 export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<ImportResult> {
   const done = await findImportedList(deps.db, job.jobId);
@@ -55,16 +58,16 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
         deps.log.info({ encoding: plan.encoding.encoding }, 'an ASCII start was followed by non-UTF-8 bytes; reading the file again');
         continue;
       }
-      if (!(err instanceof ReplanNeeded)) throw prefixFileName(importErrorOf(err, deps.signal), deps.source.name);
-      deps.log.info({ column: err.column }, 'inferred json column holds other values; importing it as string');
-      plan.forcedStrings.add(err.column);
+      if (!(err instanceof ReplanNeeded) || plan.forcedStrings.size > 0) throw prefixFileName(importErrorOf(err, deps.signal), deps.source.name);
+      deps.log.info({ columns: [...err.columns] }, 'inferred json columns hold other values; importing them as string');
+      plan.forcedStrings = err.columns;
     }
   }
 }
 
 /** What an earlier pass found out that the next one must use. */
 interface PassPlan {
-  forcedStrings: Set<number>;
+  forcedStrings: ReadonlySet<number>;
   /** The encoding the bytes after a plain-ASCII sample showed (DESIGN §5.1: one more pass). */
   encoding?: EncodingChoice;
 }

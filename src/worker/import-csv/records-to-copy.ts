@@ -5,9 +5,9 @@ import { ImportError, type PermanentCode, type Problem } from '../../shared/erro
 import { copyJsonKey, copyJsonString, copyJsonText } from './copy-text.js';
 import { CsvRecords } from './csv-records.js';
 import type { DecodeStats } from './decode.js';
-import { buildColumns, positionalNames } from './header.js';
+import { MAX_NAME_LENGTH, buildColumns, overlongName, positionalNames } from './header.js';
 import { jsonbProblem } from './jsonb-problem.js';
-import { SAMPLE_MAX_CHARS, SAMPLE_ROWS, inferTypes, isJsonContainer } from './infer-types.js';
+import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS, inferTypes } from './infer-types.js';
 
 export const MAX_PROBLEMS = 100;
 export const CHUNK_BYTES = 256 * 1024;
@@ -15,10 +15,14 @@ export const CHUNK_BYTES = 256 * 1024;
 const MAX_ROW_DIGITS = 16;
 const EXCERPT = 200;
 
-/** Thrown when a later value contradicts an inferred json type: the import restarts as string. */
+/**
+ * Thrown at the end of a pass in which later values contradicted inferred json types: the import
+ * restarts once, with every such column as string (DESIGN §5). The pass stops writing at the
+ * first contradiction but reads on to the end, so it finds them all.
+ */
 export class ReplanNeeded extends Error {
-  constructor(readonly column: number) {
-    super(`column ${column} is not JSON after all`);
+  constructor(readonly columns: ReadonlySet<number>) {
+    super(`columns ${[...columns].join(', ')} are not JSON after all`);
     this.name = 'ReplanNeeded';
   }
 }
@@ -58,7 +62,7 @@ export class RecordsToCopy extends Transform {
 
   private rawNames: string[] | undefined;
   private sample: { cells: string[]; line: number }[] | undefined = [];
-  private sampleChars = 0;
+  private sampleBytes = 0;
   private prefixes: string[] = [];
   private types: ColumnType[] = [];
   private dataRow = 0;
@@ -71,6 +75,8 @@ export class RecordsToCopy extends Transform {
   private out = Buffer.allocUnsafe(CHUNK_BYTES);
   private outLength = 0;
   private stopWriting = false;
+  /** Inferred json columns a value after the sample contradicted; once there is one, nothing more is written. */
+  private readonly contradicted = new Set<number>();
   private readonly csv: CsvRecords;
 
   constructor(
@@ -85,7 +91,7 @@ export class RecordsToCopy extends Transform {
     super({ readableHighWaterMark: 2 * CHUNK_BYTES });
     this.lastLine = opts.skipRows;
     this.linePrefix = Buffer.from(`${opts.listId}\t`, 'utf8');
-    this.csv = new CsvRecords(csvOptions, (record, info) => this.onRecord(record, info));
+    this.csv = new CsvRecords(csvOptions, (record, info, bytes) => this.onRecord(record, info, bytes));
   }
 
   /**
@@ -107,7 +113,7 @@ export class RecordsToCopy extends Transform {
     }
   }
 
-  private onRecord(record: string[], info: Readonly<Info>): void {
+  private onRecord(record: string[], info: Readonly<Info>, bytes: number): void {
     // Where the record starts, counted back from where it ends: counting forward from the
     // previous record missed the lines skipRows drops before the first one. A record that ends
     // one csv-parse line after the last (past blank lines) holds no line break: skip the scan.
@@ -120,11 +126,16 @@ export class RecordsToCopy extends Transform {
     const line = this.lastLine - breaks;
     const cells = this.opts.decodeStats.sawNul ? this.removeNuls(record) : record;
     if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
-    else if (this.sample) {
-      this.sample.push({ cells, line });
-      for (const cell of cells) this.sampleChars += cell.length;
-      if (this.sample.length >= SAMPLE_ROWS || this.sampleChars >= SAMPLE_MAX_CHARS) this.settleTypes();
-    } else this.writeRow(cells, line);
+    else if (this.sample) this.addToSample(cells, line, bytes);
+    else this.writeRow(cells, line);
+  }
+
+  private addToSample(cells: string[], line: number, bytes: number): void {
+    // Without a header every cell of a sampled row is a column: no need to hold it to know.
+    if (!this.opts.header) this.checkColumnCount(cells.length);
+    this.sample!.push({ cells, line });
+    this.sampleBytes += bytes + SAMPLE_CELL_BYTES * cells.length;
+    if (this.sample!.length >= SAMPLE_ROWS || this.sampleBytes >= SAMPLE_MAX_BYTES) this.settleTypes();
   }
 
   override _flush(done: TransformCallback): void {
@@ -135,8 +146,10 @@ export class RecordsToCopy extends Transform {
         if (!this.opts.header && this.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no rows');
         this.settleTypes();
       }
-      this.flushOut();
+      // A second pass would find the same problems: fail now rather than restart to find them.
       if (this.problemCount && this.opts.invalidRows === 'fail') throw this.invalidRowsError();
+      if (this.contradicted.size) throw new ReplanNeeded(this.contradicted);
+      this.flushOut();
       done();
     } catch (err) {
       done(err as Error);
@@ -147,8 +160,16 @@ export class RecordsToCopy extends Transform {
     if (cells.every((c) => c.trim() === '')) {
       throw new ImportError('NO_HEADER', `the header row (line ${line}) is empty; the first line must name the columns`);
     }
-    this.rawNames = cells;
     this.checkColumnCount(cells.length);
+    const long = overlongName(cells);
+    if (long) {
+      throw new ImportError(
+        'NO_HEADER',
+        `column ${long.position} of the header row (line ${line}) is ${long.length.toLocaleString('en')} characters long; ` +
+          `a column name may have at most ${MAX_NAME_LENGTH.toLocaleString('en')}. If the first line is data, import the file without a header`,
+      );
+    }
+    this.rawNames = cells;
   }
 
   private checkColumnCount(count: number): void {
@@ -161,8 +182,9 @@ export class RecordsToCopy extends Transform {
   private settleTypes(): void {
     const sample = this.sample ?? [];
     this.sample = undefined;
-    const names =
-      this.rawNames ?? positionalNames(Math.max(0, ...sample.map((r) => trimTrailingEmpty(r.cells).length)));
+    // Without a header, the widest sampled row sets the width, trailing empty cells included: a
+    // last column empty throughout the sample is still a column (DESIGN §5).
+    const names = this.rawNames ?? positionalNames(sample.reduce((widest, r) => Math.max(widest, r.cells.length), 0));
     this.checkColumnCount(names.length);
     const named = buildColumns(names);
     const hints = named.map((c, i) => this.opts.hints.get(c.name) ?? this.opts.hints.get(names[i]!.trim()));
@@ -184,7 +206,7 @@ export class RecordsToCopy extends Transform {
     if (body === undefined) {
       if (this.opts.invalidRows === 'skip') this.skippedRows++;
       else this.stopWriting = true;
-    } else if (!this.stopWriting) {
+    } else if (!this.stopWriting && this.contradicted.size === 0) {
       this.appendLine(row, body);
       this.rowsWritten++;
       if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
@@ -223,7 +245,12 @@ export class RecordsToCopy extends Transform {
   private encodeJsonCell(value: string, column: number, row: number, line: number): string | undefined {
     const reason = jsonProblem(value, this.hinted[column]!);
     if (reason === undefined) return copyJsonText(value);
-    if (!this.hinted[column]) throw new ReplanNeeded(column);
+    if (!this.hinted[column]) {
+      // Read on as string: the rest of the file must still be checked, for other columns too.
+      this.contradicted.add(column);
+      this.types[column] = 'string';
+      return copyJsonString(value);
+    }
     const name = this.columns[column]!.name;
     this.addProblem({
       row, line, column: name, code: 'JSON_PARSE_ERROR',
