@@ -24,6 +24,9 @@ export const PERMANENT_CODES = [
 export const TRANSIENT_CODES = [
   'STORAGE_UNAVAILABLE',
   'STORAGE_STALLED',
+  // The body ended cleanly before HEAD's size, or the object changed under the import (ETag pin).
+  'STORAGE_SHORT_READ',
+  'SOURCE_CHANGED',
   'DATABASE_UNAVAILABLE',
   'DATABASE_CONFLICT',
   'SHUTTING_DOWN',
