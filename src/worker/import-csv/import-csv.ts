@@ -15,6 +15,7 @@ import { findImportedList, finishList, insertList } from './list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
 import { holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './source.js';
+import { DatabaseSilentError, withStatementTimeout } from './statement-timeout.js';
 
 export interface ImportJob {
   jobId: string;
@@ -43,7 +44,7 @@ export interface ImportDeps {
  * column as string, so nothing half-typed is ever committed.
  */
 export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<ImportResult> {
-  const done = await findImportedList(deps.db, job.jobId);
+  const done = await importedList(job, deps);
   if (done) return done;
   const forcedStrings = new Set<number>();
   for (;;) {
@@ -56,6 +57,9 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
     }
   }
 }
+
+const importedList = (job: ImportJob, deps: ImportDeps) =>
+  withStatementTimeout(findImportedList(deps.db, job.jobId), deps.limits.PG_STALL_TIMEOUT_MS);
 
 async function importPass(job: ImportJob, deps: ImportDeps, forcedStrings: ReadonlySet<number>): Promise<ImportResult> {
   const { limits, signal } = deps;
@@ -107,15 +111,24 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
 
   const client = await deps.pool.connect();
   let clientError: Error | undefined;
+  // COPY bounds its own waits; every other statement gets the same bound, and a connection that
+  // went silent is thrown away with its transaction. The insert may wait on another worker's
+  // uncommitted list of this job: that worker has lost the job's lock and aborts within half the
+  // lock's duration, well inside the bound.
+  const statement = <T>(run: Promise<T>): Promise<T> =>
+    withStatementTimeout(run, limits.PG_STALL_TIMEOUT_MS).catch((err: unknown) => {
+      if (err instanceof DatabaseSilentError) clientError = err;
+      throw err;
+    });
   try {
-    await client.query('BEGIN');
-    const listId = await insertList(client, {
+    await statement(client.query('BEGIN'));
+    const listId = await statement(insertList(client, {
       jobId: job.jobId, name: job.list.name, ownerId: job.list.ownerId, metadata: job.list.metadata,
       sourceKey: deps.source.name, sourceBytes: totalBytes,
-    });
+    }));
     if (!listId) {
-      await client.query('ROLLBACK');
-      return (await findImportedList(deps.db, job.jobId))!;
+      await statement(client.query('ROLLBACK'));
+      return (await importedList(job, deps))!;
     }
     const rows = new RecordsToCopy(
       {
@@ -143,8 +156,8 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       clientError = err as Error;
       throw translatePipelineError(err, rows, signal);
     }
-    await finishList(client, listId, rows.columns, { rowCount: rows.rowsWritten, skippedRows: rows.skippedRows });
-    await client.query('COMMIT');
+    await statement(finishList(client, listId, rows.columns, { rowCount: rows.rowsWritten, skippedRows: rows.skippedRows }));
+    await statement(client.query('COMMIT'));
     progress(rows.rowsWritten);
     return {
       listId,
@@ -158,7 +171,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       ...(rows.problemCount ? { problems: rows.problems, problemCount: rows.problemCount } : {}),
     };
   } catch (err) {
-    if (!clientError) await client.query('ROLLBACK').catch((e: Error) => (clientError = e));
+    if (!clientError) await statement(client.query('ROLLBACK')).catch((e: Error) => (clientError = e));
     throw err;
   } finally {
     // A client that saw a COPY error may be mid-protocol: destroy it rather than pool it.
