@@ -51,7 +51,7 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
     try {
       return await importPass(job, deps, forcedStrings);
     } catch (err) {
-      if (!(err instanceof ReplanNeeded)) throw prefixFileName(importErrorOf(err, deps.signal), deps.source.name);
+      if (!(err instanceof ReplanNeeded)) return committedElsewhere(job, deps, prefixFileName(importErrorOf(err, deps.signal), deps.source.name));
       deps.log.info({ column: err.column }, 'inferred json column holds other values; importing it as string');
       forcedStrings.add(err.column);
     }
@@ -60,6 +60,16 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
 
 const importedList = (job: ImportJob, deps: ImportDeps) =>
   withStatementTimeout(findImportedList(deps.db, job.jobId), deps.limits.PG_STALL_TIMEOUT_MS);
+
+/**
+ * A permanent error can mean that another run of the job got there first: it committed the list
+ * and deleted the source, and this run found the file gone (DESIGN §6). Then the job succeeded.
+ */
+async function committedElsewhere(job: ImportJob, deps: ImportDeps, error: ImportError): Promise<ImportResult> {
+  const done = error.retryable ? undefined : await importedList(job, deps);
+  if (done) return done;
+  throw error;
+}
 
 async function importPass(job: ImportJob, deps: ImportDeps, forcedStrings: ReadonlySet<number>): Promise<ImportResult> {
   const { limits, signal } = deps;
@@ -156,10 +166,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       clientError = err as Error;
       throw translatePipelineError(err, rows, signal);
     }
-    await statement(finishList(client, listId, rows.columns, { rowCount: rows.rowsWritten, skippedRows: rows.skippedRows }));
-    await statement(client.query('COMMIT'));
-    progress(rows.rowsWritten);
-    return {
+    const result: ImportResult = {
       listId,
       rows: rows.rowsWritten,
       columns: rows.columns,
@@ -170,6 +177,10 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       delimiter,
       ...(rows.problemCount ? { problems: rows.problems, problemCount: rows.problemCount } : {}),
     };
+    await statement(finishList(client, result));
+    await statement(client.query('COMMIT'));
+    progress(rows.rowsWritten);
+    return result;
   } catch (err) {
     if (!clientError) await statement(client.query('ROLLBACK')).catch((e: Error) => (clientError = e));
     throw err;
