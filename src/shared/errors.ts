@@ -19,6 +19,8 @@ export const PERMANENT_CODES = [
   'INVALID_OPTIONS',
   'ACCESS_DENIED',
   'JOB_DATA_INVALID',
+  // BullMQ gave up on a job whose runs kept stopping without an outcome (killed or frozen workers).
+  'STALLED',
 ] as const;
 
 export const TRANSIENT_CODES = [
@@ -30,6 +32,9 @@ export const TRANSIENT_CODES = [
   'DATABASE_UNAVAILABLE',
   'DATABASE_CONFLICT',
   'SHUTTING_DOWN',
+  // The job's lock: another worker took it over, or Redis did not answer whether this one still holds it.
+  'LOCK_LOST',
+  'QUEUE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

@@ -36,6 +36,10 @@ export interface ImportDeps {
   idleTimeoutMs?: number;
   progressEvery?: number;
   onProgress?(progress: Progress): void;
+  /** Once the job is known not to be imported yet, before the file is opened. */
+  onStart?(): Promise<void>;
+  /** The last word before COMMIT: throwing rolls the import back (a worker that lost the job's lock). */
+  beforeCommit?(): Promise<void>;
 }
 
 /**
@@ -46,6 +50,7 @@ export interface ImportDeps {
 export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<ImportResult> {
   const done = await importedList(job, deps);
   if (done) return done;
+  await deps.onStart?.();
   const forcedStrings = new Set<number>();
   for (;;) {
     try {
@@ -178,6 +183,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, forcedStrings: Rea
       ...(rows.problemCount ? { problems: rows.problems, problemCount: rows.problemCount } : {}),
     };
     await statement(finishList(client, result));
+    await deps.beforeCommit?.();
     await statement(client.query('COMMIT'));
     progress(rows.rowsWritten);
     return result;
