@@ -33,8 +33,8 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
   // Every job BullMQ ends gets a final status, also when BullMQ ended it without our processor
   // (stalled too often); `finishedOn` tells a job failed for good from one that will be retried.
   worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, err: err.message }, 'job failed for good');
     if (!job?.finishedOn) return;
-    log.error({ jobId: job.id, err: err.message }, 'job failed for good');
     recordFailedForGood(job, err, { store: ctx.status, db: ctx.db.db, log: log.child({ jobId: job.id }) }).catch((e: unknown) =>
       log.error({ err: e, jobId: job.id }, 'could not record the final status of a job that failed for good'),
     );
