@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_STATUS_KEY_PREFIX } from './contract.js';
 
 /**
  * The only module that reads process.env. Each process parses the part it needs, once, in its
@@ -41,6 +42,8 @@ const Redis = z.object({
   UPSTASH_REDIS_REST_URL: optionalString.pipe(z.string().url().optional()),
   UPSTASH_REDIS_REST_TOKEN: optionalString,
   STATUS_TTL_SECONDS: int(1, 604800),
+  /** Lets two deployments share one Upstash database (DESIGN §3). */
+  STATUS_KEY_PREFIX: optionalString.transform((v) => v ?? DEFAULT_STATUS_KEY_PREFIX),
 });
 
 const Jobs = z.object({

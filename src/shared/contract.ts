@@ -130,8 +130,11 @@ export const ImportRequest = z
 export type ImportRequest = z.infer<typeof ImportRequest>;
 export type ImportRequestInput = z.input<typeof ImportRequest>;
 
-export const JOB_STATES = ['queued', 'running', 'retrying', 'succeeded', 'failed'] as const;
+export const JOB_STATES = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
+/** States a job's attempt never leaves; only a newer attempt starts over, and never after `cancelled` (DESIGN §3). */
+export const FINAL_STATES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly JobState[];
+export const isFinalState = (state: JobState): boolean => (FINAL_STATES as readonly JobState[]).includes(state);
 
 export interface ColumnInfo {
   key: string;
@@ -185,5 +188,7 @@ export interface StatusDocument {
   updatedAt: string;
 }
 
-/** The Upstash (or Redis) key of a job's status document. */
-export const statusKey = (jobId: string) => `csv-import:job:${jobId}`;
+export const DEFAULT_STATUS_KEY_PREFIX = 'csv-import:job:';
+
+/** The Upstash (or Redis) key of a job's status document, under the deployment's `STATUS_KEY_PREFIX`. */
+export const statusKey = (jobId: string, prefix: string = DEFAULT_STATUS_KEY_PREFIX) => `${prefix}${jobId}`;

@@ -18,6 +18,8 @@ export const PERMANENT_CODES = [
   'INVALID_ROWS',
   'INVALID_OPTIONS',
   'JOB_DATA_INVALID',
+  // BullMQ gave up on a job whose runs kept stopping without an outcome (killed or frozen workers).
+  'STALLED',
 ] as const;
 
 export const TRANSIENT_CODES = [
@@ -25,9 +27,15 @@ export const TRANSIENT_CODES = [
   'ACCESS_DENIED',
   'STORAGE_UNAVAILABLE',
   'STORAGE_STALLED',
+  // The body ended cleanly before HEAD's size, or the object changed under the import (ETag pin).
+  'STORAGE_SHORT_READ',
+  'SOURCE_CHANGED',
   'DATABASE_UNAVAILABLE',
   'DATABASE_CONFLICT',
   'SHUTTING_DOWN',
+  // The job's lock: another worker took it over, or Redis did not answer whether this one still holds it.
+  'LOCK_LOST',
+  'QUEUE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

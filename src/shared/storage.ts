@@ -28,8 +28,9 @@ export interface Storage {
   /**
    * Streams the object. The caller must consume or destroy `stream`, or its socket leaks; the
    * SDK's timeouts do not cover a body that stalls mid-transfer (put an idle timer on it).
+   * With `ifMatch` (an ETag from head) it is that version or SOURCE_CHANGED.
    */
-  open(key: string, signal?: AbortSignal): Promise<OpenedObject>;
+  open(key: string, signal?: AbortSignal, options?: { ifMatch?: string }): Promise<OpenedObject>;
   /** Succeeds for a key that does not exist (S3 answers 204 either way). */
   delete(key: string): Promise<void>;
   /** A Readable body needs its length: S3 and R2 refuse uploads of unknown size. */
@@ -64,9 +65,9 @@ export function createStorage(config: StorageConfig, options: StorageOptions = {
         // R2 always sends a length; without one the byte count while streaming still guards the limit.
         return { size: res.ContentLength ?? 0, ...(res.ETag ? { etag: res.ETag } : {}) };
       }),
-    open: (key, signal) =>
+    open: (key, signal, options = {}) =>
       send(key, signal, async () => {
-        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: options.ifMatch }), { abortSignal: signal });
         return { stream: res.Body as Readable, totalBytes: res.ContentLength };
       }),
     delete: (key) =>
@@ -142,8 +143,9 @@ const FORBIDDEN_UNEXPLAINED =
 
 /**
  * Maps whatever an S3 call or an object body threw to an ImportError naming the key: missing →
- * FILE_NOT_FOUND (permanent); forbidden → ACCESS_DENIED, naming what to fix; 5xx, throttling,
- * resets, refusals and timeouts → STORAGE_UNAVAILABLE. Anything else is INTERNAL (retried, bounded).
+ * FILE_NOT_FOUND (permanent); forbidden → ACCESS_DENIED, naming what to fix; another version
+ * than the one asked for → SOURCE_CHANGED; 5xx, throttling, resets, refusals and timeouts →
+ * STORAGE_UNAVAILABLE (all retried). Anything else is INTERNAL (retried, bounded).
  */
 export function classifyStorageError(err: unknown, key: string): ImportError {
   if (err instanceof ImportError) return err;
@@ -160,6 +162,10 @@ export function classifyStorageError(err: unknown, key: string): ImportError {
   }
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return new ImportError('FILE_NOT_FOUND', `the file "${key}" does not exist in storage`, cause);
+  }
+  if (name === 'PreconditionFailed' || status === 412) {
+    // Only a GET pinned to an ETag asks for a precondition: the object is another version now.
+    return new ImportError('SOURCE_CHANGED', `the file "${key}" was replaced while it was being imported; the import will be retried with the new file`, cause);
   }
   const forbidden = FORBIDDEN_REASONS.get(name);
   if (forbidden || status === 403) {

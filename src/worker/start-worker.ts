@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type { ImportResult } from '../shared/contract.js';
 import { QUEUE, type ImportJobData } from '../shared/queues.js';
 import { TimeoutError, withTimeout } from '../shared/with-timeout.js';
-import { createImportProcessor, type ImportWorkerContext } from './import-csv/processor.js';
+import { recordFailedForGood } from './import-csv/job-status.js';
+import { ABORT_REASON, createImportProcessor, type ImportWorkerContext } from './import-csv/processor.js';
 
 export interface ImportWorker {
   worker: Worker<ImportJobData, ImportResult>;
@@ -25,8 +26,18 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
     name: `${hostname()}:${process.pid}`,
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
+  // Another worker may own the job now (its lock lapsed, a stall check handed it on): stop at once.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) worker.cancelJob(jobId, ABORT_REASON.lockLost);
+  });
+  // Every job BullMQ ends gets a final status, also when BullMQ ended it without our processor
+  // (stalled too often); `finishedOn` tells a job failed for good from one that will be retried.
   worker.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, err: err.message }, 'job failed for good');
+    if (!job?.finishedOn) return;
+    recordFailedForGood(job, err, { store: ctx.status, db: ctx.db.db, log: log.child({ jobId: job.id }) }).catch((e: unknown) =>
+      log.error({ err: e, jobId: job.id }, 'could not record the final status of a job that failed for good'),
+    );
   });
   return {
     worker,
@@ -35,7 +46,7 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
       await withTimeout(closing, timeoutMs).catch((err: unknown) => {
         if (!(err instanceof TimeoutError)) throw err;
         log.warn({ timeoutMs }, 'jobs still running at the shutdown deadline; aborting them');
-        worker.cancelAllJobs('worker shutting down');
+        worker.cancelAllJobs(ABORT_REASON.shutdown);
       });
       await closing;
     },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportQueue } from '../../src/shared/queues.js';
+import { JOB, createImportQueue, type ImportJobData } from '../../src/shared/queues.js';
 import { createRedis } from '../../src/shared/redis.js';
+import { openImportQueue } from '../helpers/import-queue.js';
 import { importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 
 let service: TestService;
@@ -89,5 +90,22 @@ describe('job failures', () => {
     const status = await service.waitForState(jobId, ['failed', 'succeeded']);
     expect(status).toMatchObject({ state: 'failed', attempt: 1, error: { code: 'FILE_NOT_FOUND', retryable: false } });
     expect(status.error?.message).toContain(key);
+  });
+
+  it('fails a job whose data is not an import request as JOB_DATA_INVALID, at once, with a final status', async () => {
+    // The api never enqueues such data; a job added around it (another tool, an older release) can carry it.
+    const jobId = uniqueJobId('bad-data');
+    const queue = openImportQueue(service);
+    try {
+      const data = { request: { jobId, source: { key: '/etc/passwd' } }, deliveryId: 'test', queuedAt: new Date().toISOString() };
+      await queue.queue.add(JOB.importCsv, data as unknown as ImportJobData, { jobId, attempts: 3 });
+      const status = await service.waitForState(jobId, ['failed', 'succeeded'], 15_000);
+      expect(status).toMatchObject({ jobId, state: 'failed', attempt: 1, error: { code: 'JOB_DATA_INVALID', retryable: false } });
+      expect(status.error?.message).toContain('source.key');
+      await queue.waitForState(jobId, 'failed');
+      expect(await bullJob(jobId)).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -12,7 +12,11 @@ import { listen } from './listen.js';
  * size over HTTP. `hang` never answers at all (not even headers), whatever the method.
  * `deleteAfterHead` answers a HEAD truthfully, then deletes the object before the answer leaves,
  * so the GET that follows finds it gone (a user deleting the file mid-import). `throttle` sends
- * the GET body at `bytesPerSecond` (a slow link: data keeps coming, nothing stalls).
+ * the GET body at `bytesPerSecond` (a slow link: data keeps coming, nothing stalls). `truncate`
+ * ends a GET's body cleanly after `afterBytes` (sent chunked, so nothing tells the client it is
+ * short). `replace` stores `body` under the key once the store has answered a `method` request,
+ * before that answer is passed on (the object replaced mid-import). `delay` holds a `method`
+ * request (any, when absent) for `ms` before passing it on.
  */
 export type Fault =
   | { kind: 'status'; status: number; times?: number; method?: string }
@@ -21,7 +25,10 @@ export type Fault =
   | { kind: 'reset'; afterBytes: number; times?: number }
   | { kind: 'shortLength'; contentLength: number; times?: number }
   | { kind: 'deleteAfterHead'; times?: number }
-  | { kind: 'throttle'; bytesPerSecond: number; times?: number };
+  | { kind: 'throttle'; bytesPerSecond: number; times?: number }
+  | { kind: 'truncate'; afterBytes: number; times?: number }
+  | { kind: 'replace'; method: 'HEAD' | 'GET'; body: string; times?: number }
+  | { kind: 'delay'; ms: number; method?: string; times?: number };
 
 export interface Faults {
   set(key: string, fault: Fault): void;
@@ -69,7 +76,7 @@ export async function startFaultyProxy(target: { host: string; port: number; buc
   const takeFault = (key: string, method: string): Fault | undefined => {
     const fault = faults.get(key);
     if (!fault) return undefined;
-    if (fault.kind === 'status' && fault.method && fault.method !== method) return undefined;
+    if ((fault.kind === 'status' || fault.kind === 'delay' || fault.kind === 'replace') && fault.method && fault.method !== method) return undefined;
     if (fault.times !== undefined && actsOn(fault, method) && --fault.times <= 0) faults.delete(key);
     return fault;
   };
@@ -85,20 +92,28 @@ export async function startFaultyProxy(target: { host: string; port: number; buc
       return sendError(res, method, key, fault.status);
     }
     if (fault?.kind === 'hang') return void req.resume();
-    const upstream = http.request(
-      { host: target.host, port: target.port, method, path: req.url, headers: req.headers, agent },
-      (up) => {
-        if (fault?.kind !== 'deleteAfterHead' || method !== 'HEAD') return forward(req, res, up, fault);
-        const deleting = http.request({ host: target.host, port: target.port, method: 'DELETE', path: req.url, agent }, (del) => {
-          del.resume();
-          del.once('end', () => forward(req, res, up, fault));
-        });
-        deleting.on('error', (err) => res.destroy(err));
-        deleting.end();
-      },
-    );
-    upstream.on('error', (err) => res.destroy(err));
-    req.pipe(upstream);
+    const pass = () => {
+      const upstream = http.request(
+        { host: target.host, port: target.port, method, path: req.url, headers: req.headers, agent },
+        (up) => {
+          const change = changeFor(fault, method);
+          if (!change) return forward(req, res, up, fault);
+          const changing = http.request(
+            { host: target.host, port: target.port, method: change.method, path: req.url, agent, headers: { 'content-length': Buffer.byteLength(change.body ?? '') } },
+            (answer) => {
+              answer.resume();
+              answer.once('end', () => forward(req, res, up, fault));
+            },
+          );
+          changing.on('error', (err) => res.destroy(err));
+          changing.end(change.body);
+        },
+      );
+      upstream.on('error', (err) => res.destroy(err));
+      req.pipe(upstream);
+    };
+    if (fault?.kind === 'delay') setTimeout(pass, fault.ms);
+    else pass();
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -126,6 +141,13 @@ export async function startFaultyProxy(target: { host: string; port: number; buc
   };
 }
 
+/** What to do to the stored object before the answer to this request leaves, if anything. */
+function changeFor(fault: Fault | undefined, method: string): { method: 'DELETE' | 'PUT'; body?: string } | undefined {
+  if (fault?.kind === 'deleteAfterHead' && method === 'HEAD') return { method: 'DELETE' };
+  if (fault?.kind === 'replace' && method === fault.method) return { method: 'PUT', body: fault.body };
+  return undefined;
+}
+
 function forward(req: http.IncomingMessage, res: http.ServerResponse, up: http.IncomingMessage, fault: Fault | undefined) {
   const status = up.statusCode ?? 502;
   const headers = { ...up.headers };
@@ -136,8 +158,10 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, up: http.I
     if (req.method === 'HEAD') headers['content-length'] = String(fault.contentLength);
     else delete headers['content-length'];
   }
+  if (ok && req.method === 'GET' && fault?.kind === 'truncate') delete headers['content-length'];
   res.writeHead(status, headers);
   if (ok && req.method === 'GET' && fault?.kind === 'throttle') return throttle(up, res, fault.bytesPerSecond);
+  if (ok && req.method === 'GET' && fault?.kind === 'truncate') return truncate(up, res, fault.afterBytes);
   if (!ok || req.method !== 'GET' || (fault?.kind !== 'stall' && fault?.kind !== 'reset')) {
     up.pipe(res);
     return;
@@ -184,6 +208,20 @@ function throttle(up: http.IncomingMessage, res: http.ServerResponse, bytesPerSe
   up.once('end', () => res.end());
 }
 
+/** Passes on the first `afterBytes` of the body, then ends the response as if that were all. */
+function truncate(up: http.IncomingMessage, res: http.ServerResponse, afterBytes: number) {
+  let sent = 0;
+  up.on('data', (chunk: Buffer) => {
+    if (sent < afterBytes) res.write(chunk.subarray(0, afterBytes - sent));
+    sent += chunk.length;
+    if (sent >= afterBytes) {
+      up.destroy();
+      res.end();
+    }
+  });
+  up.once('end', () => res.end());
+}
+
 /** Whether a request uses up one of the fault's `times`. */
 function actsOn(fault: Fault, method: string): boolean {
   switch (fault.kind) {
@@ -192,6 +230,9 @@ function actsOn(fault: Fault, method: string): boolean {
       return true;
     case 'deleteAfterHead':
       return method === 'HEAD';
+    case 'replace':
+    case 'delay':
+      return fault.method === undefined || fault.method === method;
     default:
       return method === 'GET';
   }

@@ -20,6 +20,12 @@ export interface TcpProxy {
    * got through.
    */
   dropReplies(which: (lastSent: string) => boolean): void;
+  /**
+   * Arms a one-shot silence: the next time a client sends something `trigger` picks (by its
+   * first bytes), everything the server sends on that connection from then on is dropped, until
+   * forwardReplies(). The server runs the statement; its answer never comes, no socket breaks.
+   */
+  silenceNext(trigger: (sent: string) => boolean): void;
   forwardReplies(): void;
   /** Connections accepted so far (refused ones never reach the proxy). */
   accepted(): number;
@@ -31,6 +37,7 @@ export async function startTcpProxy(target: { host: string; port: number }, mode
   const open = new Set<net.Socket>();
   const links = new Set<Link>();
   let accepted = 0;
+  let trigger: ((sent: string) => boolean) | undefined;
   const server = net.createServer((client) => {
     accepted++;
     const upstream = net.connect(target.port, target.host);
@@ -46,7 +53,13 @@ export async function startTcpProxy(target: { host: string; port: number }, mode
         upstream.destroy();
       });
     }
-    client.on('data', (chunk: Buffer) => (link.lastSent = chunk.toString('latin1', 0, 64)));
+    client.on('data', (chunk: Buffer) => {
+      link.lastSent = chunk.toString('latin1', 0, 64);
+      if (trigger?.(link.lastSent)) {
+        trigger = undefined;
+        link.dropping = true;
+      }
+    });
     client.pipe(upstream);
     upstream.on('data', (chunk: Buffer) => {
       if (link.dropping || client.write(chunk)) return;
@@ -80,7 +93,11 @@ export async function startTcpProxy(target: { host: string; port: number }, mode
     dropReplies(which) {
       for (const link of links) link.dropping = which(link.lastSent);
     },
+    silenceNext(next) {
+      trigger = next;
+    },
     forwardReplies() {
+      trigger = undefined;
       for (const link of links) link.dropping = false;
     },
     accepted: () => accepted,

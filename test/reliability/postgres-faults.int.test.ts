@@ -167,4 +167,39 @@ describe('PostgreSQL faults', () => {
     await expect.poll(async () => stuck(await backends(service.db.pool, service.db.name)), { timeout: 10_000 }).toEqual([]);
     recordFigures(FIGURES, 'connection-cut', { rows: ROWS, recoveredAfterCutMs: Math.round(recoveredMs), attempt: final.attempt, lists: 1, duplicates: 0 });
   });
+
+  // Outside COPY: the statement runs on the server, its answer never comes back, no socket breaks.
+  it.each([
+    { at: 'BEGIN', name: 'begin', sent: /BEGIN/, committed: false },
+    { at: 'the list insert', name: 'list-insert', sent: /insert into "lists"/, committed: false },
+    { at: 'the finish (columns, counts, result)', name: 'finish', sent: /insert into "list_columns"/, committed: false },
+    // The server commits; the worker never hears so. The retry finds the list.
+    { at: 'COMMIT', name: 'commit', sent: /COMMIT/, committed: true },
+  ])('PostgreSQL gone silent at $at: the attempt fails within PG_STALL_TIMEOUT_MS, is retried, one complete list', async ({ name, sent, committed }) => {
+    const timeoutMs = 1_500;
+    const rows = 2_000;
+    proxy = await startTcpProxy({ host: new URL(TEST_PG_URL).hostname, port: Number(new URL(TEST_PG_URL).port || 5432) });
+    const logs = await startWorker({ DATABASE_URL: proxiedUrl(proxy.port), PG_STALL_TIMEOUT_MS: String(timeoutMs) });
+    proxy.silenceNext((s) => sent.test(s));
+    const jobId = await deliverFile('pg-silent-at', rows);
+    await waitForLog(worker!, /"import failed"/, 30_000);
+
+    const final = await service.waitForState(jobId, ['succeeded', 'failed'], 60_000);
+    expect(final).toMatchObject({ state: 'succeeded', attempt: 2, result: { rows, alreadyImported: committed } });
+    await expectOneCompleteList(service.db.pool, jobId, rows);
+    const [failure] = logs.find(/^import failed$/);
+    expect(failure).toMatchObject({ code: 'DATABASE_UNAVAILABLE', willRetry: true });
+    expect(JSON.stringify(failure?.err)).toContain('stopped answering');
+    const [started] = logs.find(/^import started$/);
+    const failedAfterStartMs = Number(failure?.time) - Number(started?.time);
+    // Not before the bound, and not long after it: the worker gave up on its own.
+    expect(failedAfterStartMs).toBeGreaterThanOrEqual(timeoutMs);
+    expect(failedAfterStartMs).toBeLessThan(timeoutMs + 10_000);
+    // The silent connection was thrown away, its transaction with it.
+    await expect.poll(async () => stuck(await backends(service.db.pool, service.db.name)), { timeout: 10_000 }).toEqual([]);
+    recordFigures(FIGURES, `silent-at-${name}`, {
+      rows, stallTimeoutMs: timeoutMs, failedAfterImportStartMs: failedAfterStartMs, attempt: final.attempt,
+      alreadyImported: final.result?.alreadyImported, lists: 1, duplicates: 0,
+    });
+  });
 });

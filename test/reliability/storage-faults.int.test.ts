@@ -114,4 +114,26 @@ describe('storage faults, from the webhook to the list', () => {
       errorCode: r.final.error?.code, lists: r.lists, finalAfterMs: r.finalMs,
     });
   });
+
+  it('a body that ends cleanly short of HEAD\'s size: STORAGE_SHORT_READ, retried, one complete list (never a partial one)', async () => {
+    const body = numberedCsv(ROWS);
+    const r = await importThrough('s3-truncated', body, { kind: 'truncate', afterBytes: 100_000, times: 1 });
+    expect(r.final).toMatchObject({ state: 'succeeded', attempt: 2 });
+    expect(r.failures).toEqual(['STORAGE_SHORT_READ']);
+    await expectOneCompleteList(service.db.pool, r.jobId, ROWS);
+    recordFigures(FIGURES, 'truncated-body', {
+      headBytes: Buffer.byteLength(body), bytesSent: 100_000, finalState: r.final.state, attempt: r.final.attempt, failures: r.failures, lists: r.lists, finalAfterMs: r.finalMs,
+    });
+  });
+
+  it('the object replaced between HEAD and GET: SOURCE_CHANGED, retried, and the list is the new file, whole', async () => {
+    const replacement = numberedCsv(ROWS / 2);
+    const r = await importThrough('s3-replaced', numberedCsv(ROWS), { kind: 'replace', method: 'HEAD', body: replacement, times: 1 });
+    expect(r.final).toMatchObject({ state: 'succeeded', attempt: 2, result: { rows: ROWS / 2 } });
+    expect(r.failures).toEqual(['SOURCE_CHANGED']);
+    await expectOneCompleteList(service.db.pool, r.jobId, ROWS / 2);
+    recordFigures(FIGURES, 'replaced-between-head-and-get', {
+      finalState: r.final.state, attempt: r.final.attempt, failures: r.failures, rows: r.final.result?.rows, lists: r.lists, finalAfterMs: r.finalMs,
+    });
+  });
 });

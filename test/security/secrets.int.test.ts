@@ -260,7 +260,7 @@ describe('secrets', () => {
   it('writes no secret to Redis: queue keys, job data, results, failures, events and status documents', async () => {
     const dump = await dumpRedis();
     expect([...dump.keys()].filter((k) => k.startsWith('csv-import:job:')).sort()).toEqual(
-      [ok, missing, outage].map(statusKey).sort(),
+      [ok, missing, outage].map((id) => statusKey(id)).sort(),
     );
     expect([...dump.keys()].some((k) => k.startsWith(QUEUE_PREFIX))).toBe(true);
     expect([...dump.values()].join('\n')).toContain('FILE_NOT_FOUND');

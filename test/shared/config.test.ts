@@ -29,6 +29,14 @@ describe('configuration', () => {
     });
   });
 
+  it('reads STATUS_KEY_PREFIX for the api and the worker, csv-import:job: when unset or empty', () => {
+    const apiEnv = { DATABASE_URL: workerEnv.DATABASE_URL, REDIS_URL: workerEnv.REDIS_URL, QSTASH_CURRENT_SIGNING_KEY: 'k', QSTASH_NEXT_SIGNING_KEY: 'k' };
+    expect(loadWorkerConfig(workerEnv).STATUS_KEY_PREFIX).toBe('csv-import:job:');
+    expect(loadWorkerConfig({ ...workerEnv, STATUS_KEY_PREFIX: '' }).STATUS_KEY_PREFIX).toBe('csv-import:job:');
+    expect(loadWorkerConfig({ ...workerEnv, STATUS_KEY_PREFIX: 'staging:job:' }).STATUS_KEY_PREFIX).toBe('staging:job:');
+    expect(loadApiConfig({ ...apiEnv, STATUS_KEY_PREFIX: 'staging:job:' }).STATUS_KEY_PREFIX).toBe('staging:job:');
+  });
+
   it('parses booleans strictly: "false" is false', () => {
     expect(loadWorkerConfig({ ...workerEnv, DELETE_R2_AFTER_IMPORT: 'false' }).DELETE_R2_AFTER_IMPORT).toBe(false);
     expect(loadWorkerConfig({ ...workerEnv, DELETE_R2_AFTER_IMPORT: 'true' }).DELETE_R2_AFTER_IMPORT).toBe(true);

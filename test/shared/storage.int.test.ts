@@ -43,6 +43,21 @@ describe('storage', () => {
     expect(info.etag).toMatch(/^".+"$/);
   });
 
+  it('streams the version an ETag names, and refuses with SOURCE_CHANGED once the object was replaced (fauxqs honours If-Match)', async () => {
+    await storage.put('pinned/people.csv', 'name\nAda\n');
+    const { etag } = await storage.head('pinned/people.csv');
+    const { stream } = await storage.open('pinned/people.csv', undefined, { ifMatch: etag });
+    expect(await text(stream)).toBe('name\nAda\n');
+
+    await storage.put('pinned/people.csv', 'name\nGrace\n');
+    const err = await failure(storage.open('pinned/people.csv', undefined, { ifMatch: etag }));
+    expect(err).toMatchObject({ code: 'SOURCE_CHANGED', retryable: true });
+    expect(err.message).toContain('"pinned/people.csv" was replaced');
+    const now = await storage.head('pinned/people.csv');
+    expect(now.etag).not.toBe(etag);
+    expect(await text((await storage.open('pinned/people.csv', undefined, { ifMatch: now.etag })).stream)).toBe('name\nGrace\n');
+  });
+
   it('streams an object back byte for byte, keys with spaces and unicode included', async () => {
     const body = Buffer.from('id,name\n1,Zoë\n2,"Ngô, Bảo"\n');
     await storage.put('open/a file ü.csv', body);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/shared/contract.js';
 import { countAll, countRows, readColumns, readList, readRows } from '../helpers/read-list.js';
+import { ImportError } from '../../src/shared/errors.js';
 import { TEST_LIMITS, importError, importFile, importJob } from '../helpers/run-import.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
 
@@ -59,6 +60,37 @@ describe('importCsv', () => {
       expect(results.map((r) => r.alreadyImported).sort()).toEqual([false, true]);
       expect(results[0]!.listId).toBe(results[1]!.listId);
       expect(await listsForJob(job.jobId)).toEqual({ lists: 1, columns: 1, rows: 5000 });
+    });
+
+    it('answers a repeat with the first result, details and all, marked alreadyImported', async () => {
+      const path = fixture.temp.write(csv(['name;note', 'Zoë;"a; b"', 'Bo;c\u0000d']));
+      const job = importJob();
+      const first = await importFile(fixture.db, path, job);
+      const again = await importFile(fixture.db, path, job);
+
+      expect(first).toMatchObject({ encoding: 'utf-8', delimiter: ';', nulCharactersRemoved: 1, alreadyImported: false });
+      expect(again).toEqual({ ...first, alreadyImported: true });
+    });
+
+    it('succeeds when the file is gone because another run of the job committed its list and deleted it', async () => {
+      const path = fixture.temp.write(csv(['name', 'Ada', 'Grace']));
+      const job = importJob();
+      let other: Awaited<ReturnType<typeof importFile>> | undefined;
+      // This run checks for the list (none yet) and opens the file; meanwhile the other run
+      // commits and deletes the file, so this one finds it missing: a permanent error.
+      const result = await importFile(fixture.db, path, job, {
+        source: {
+          name: 'uploads/gone.csv',
+          async open() {
+            other = await importFile(fixture.db, path, job);
+            throw new ImportError('FILE_NOT_FOUND', 'the file "uploads/gone.csv" does not exist in storage');
+          },
+        },
+      });
+
+      expect(other?.alreadyImported).toBe(false);
+      expect(result).toEqual({ ...other, alreadyImported: true });
+      expect(await listsForJob(job.jobId)).toEqual({ lists: 1, columns: 1, rows: 2 });
     });
   });
 

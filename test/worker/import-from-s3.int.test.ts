@@ -83,4 +83,40 @@ describe('importing from the S3 stand-in', () => {
     expect((err as ImportError).code).toBe('FILE_TOO_LARGE');
     expect(await listCount(j.jobId)).toBe(0);
   });
+
+  it('fails a body that ends cleanly before HEAD\'s size as STORAGE_SHORT_READ (retried), never a short list', async () => {
+    await s3.storage.put('import/truncated.csv', FILE);
+    s3.faults.set('import/truncated.csv', { kind: 'truncate', afterBytes: 100_000 });
+    const j = job();
+    const err = await run('import/truncated.csv', j).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STORAGE_SHORT_READ', retryable: true });
+    expect((err as ImportError).message).toContain(`ended after 100000 of its ${FILE.length} bytes`);
+    expect(await listCount(j.jobId)).toBe(0);
+  });
+
+  it('fails as SOURCE_CHANGED (retried) when the object is replaced between HEAD and GET', async () => {
+    await s3.storage.put('import/replaced.csv', FILE);
+    s3.faults.set('import/replaced.csv', { kind: 'replace', method: 'HEAD', body: 'id,name\n1,someone else\n' });
+    const j = job();
+    const err = await run('import/replaced.csv', j).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SOURCE_CHANGED', retryable: true });
+    expect(await listCount(j.jobId)).toBe(0);
+  });
+
+  it('reads the same version in a re-plan pass: an object replaced after the first pass is SOURCE_CHANGED, not a list of two files', async () => {
+    // Inferred json from the first 1,000 rows, contradicted later: the file is read a second time.
+    const rows = Array.from({ length: 1_500 }, (_, i) => `${i},${i === 1_200 ? 'plain text' : `"{""n"":${i}}"`}`);
+    const first = `id,payload\n${rows.join('\n')}\n`;
+    const second = `id,payload\n${Array.from({ length: 10 }, (_, i) => `${i},"{""other"":${i}}"`).join('\n')}\n`;
+    await s3.storage.put('import/replan-replaced.csv', first);
+    const requestsBefore = s3.faults.hits('import/replan-replaced.csv');
+    // The new version lands while the first pass is reading the old one.
+    s3.faults.set('import/replan-replaced.csv', { kind: 'replace', method: 'GET', body: second, times: 1 });
+    const j = job();
+    const err = await run('import/replan-replaced.csv', j).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SOURCE_CHANGED', retryable: true });
+    expect(await listCount(j.jobId)).toBe(0);
+    // HEAD once, then two GETs of the pinned version: the second refused.
+    expect(s3.faults.hits('import/replan-replaced.csv') - requestsBefore).toBe(3);
+  });
 });

@@ -53,7 +53,7 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
         return;
       }
       await deps.status
-        .writeIfAbsent({
+        .transition({
           jobId, state: 'queued', attempt: 0, progress: { rows: 0, bytes: 0, totalBytes: 0, percent: 0 },
           queuedAt, updatedAt: queuedAt,
         })

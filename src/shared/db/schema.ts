@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { ImportResult } from '../contract.js';
 import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 export const lists = pgTable(
@@ -14,6 +15,8 @@ export const lists = pgTable(
     columnCount: integer('column_count').notNull().default(0),
     skippedRows: integer('skipped_rows').notNull().default(0),
     sourceBytes: bigint('source_bytes', { mode: 'number' }),
+    /** The import's result as first reported, so a redelivery answers with the same details. */
+    result: jsonb('result').$type<ImportResult>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [unique('lists_job_id_unique').on(t.jobId), index('lists_owner_id_idx').on(t.ownerId)],

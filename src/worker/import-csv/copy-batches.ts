@@ -2,8 +2,7 @@ import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
-import { ImportError } from '../../shared/errors.js';
-import { withTimeout } from '../../shared/with-timeout.js';
+import { withStatementTimeout } from './statement-timeout.js';
 
 export interface CopyBatchesOptions {
   /** Start a new COPY statement once the current one has been given this many bytes. */
@@ -102,16 +101,7 @@ export class CopyBatches extends Writable {
 
   private async waitOnPostgres(progress: Promise<void> | undefined): Promise<void> {
     if (!progress) return;
-    const { stallMs } = this.opts;
-    await withTimeout(
-      progress,
-      stallMs,
-      () =>
-        new ImportError(
-          'DATABASE_UNAVAILABLE',
-          `the database stopped answering (nothing for ${Math.round(stallMs / 1000)} s); the import will be retried`,
-        ),
-    );
+    await withStatementTimeout(progress, this.opts.stallMs);
   }
 }
 

@@ -15,6 +15,7 @@ import { findImportedList, finishList, insertList } from './list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './source.js';
+import { DatabaseSilentError, withStatementTimeout } from './statement-timeout.js';
 
 export interface ImportJob {
   jobId: string;
@@ -35,6 +36,10 @@ export interface ImportDeps {
   idleTimeoutMs?: number;
   progressEvery?: number;
   onProgress?(progress: Progress): void;
+  /** Once the job is known not to be imported yet, before the file is opened. */
+  onStart?(): Promise<void>;
+  /** The last word before COMMIT: throwing rolls the import back (a worker that lost the job's lock). */
+  beforeCommit?(): Promise<void>;
 }
 
 /**
@@ -46,8 +51,9 @@ export interface ImportDeps {
  * later bytes are not UTF-8 is read once more in the encoding those bytes show.
  */
 export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<ImportResult> {
-  const done = await findImportedList(deps.db, job.jobId);
+  const done = await importedList(job, deps);
   if (done) return done;
+  await deps.onStart?.();
   const plan: PassPlan = { forcedStrings: new Set<number>() };
   for (;;) {
     try {
@@ -58,7 +64,9 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
         deps.log.info({ encoding: plan.encoding.encoding }, 'an ASCII start was followed by non-UTF-8 bytes; reading the file again');
         continue;
       }
-      if (!(err instanceof ReplanNeeded) || plan.forcedStrings.size > 0) throw prefixFileName(importErrorOf(err, deps.signal), deps.source.name);
+      if (!(err instanceof ReplanNeeded) || plan.forcedStrings.size > 0) {
+        return committedElsewhere(job, deps, prefixFileName(importErrorOf(err, deps.signal), deps.source.name));
+      }
       deps.log.info({ columns: [...err.columns] }, 'inferred json columns hold other values; importing them as string');
       plan.forcedStrings = err.columns;
     }
@@ -82,6 +90,21 @@ async function encodingOfLaterBytes(err: NotUtf8AfterAll, locale: string | undef
   if (!choice || choice.encoding === 'utf-8' || choice.encoding.startsWith('utf-16')) throw err.error;
   return choice;
 }
+
+
+const importedList = (job: ImportJob, deps: ImportDeps) =>
+  withStatementTimeout(findImportedList(deps.db, job.jobId), deps.limits.PG_STALL_TIMEOUT_MS);
+
+/**
+ * A permanent error can mean that another run of the job got there first: it committed the list
+ * and deleted the source, and this run found the file gone (DESIGN §6). Then the job succeeded.
+ */
+async function committedElsewhere(job: ImportJob, deps: ImportDeps, error: ImportError): Promise<ImportResult> {
+  const done = error.retryable ? undefined : await importedList(job, deps);
+  if (done) return done;
+  throw error;
+}
+
 
 async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Promise<ImportResult> {
   const { limits, signal } = deps;
@@ -136,15 +159,24 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
 
   const client = await deps.pool.connect();
   let clientError: Error | undefined;
+  // COPY bounds its own waits; every other statement gets the same bound, and a connection that
+  // went silent is thrown away with its transaction. The insert may wait on another worker's
+  // uncommitted list of this job: that worker has lost the job's lock and aborts within half the
+  // lock's duration, well inside the bound.
+  const statement = <T>(run: Promise<T>): Promise<T> =>
+    withStatementTimeout(run, limits.PG_STALL_TIMEOUT_MS).catch((err: unknown) => {
+      if (err instanceof DatabaseSilentError) clientError = err;
+      throw err;
+    });
   try {
-    await client.query('BEGIN');
-    const listId = await insertList(client, {
+    await statement(client.query('BEGIN'));
+    const listId = await statement(insertList(client, {
       jobId: job.jobId, name: job.list.name, ownerId: job.list.ownerId, metadata: job.list.metadata,
       sourceKey: deps.source.name, sourceBytes: totalBytes,
-    });
+    }));
     if (!listId) {
-      await client.query('ROLLBACK');
-      return (await findImportedList(deps.db, job.jobId))!;
+      await statement(client.query('ROLLBACK'));
+      return (await importedList(job, deps))!;
     }
     const rows = new RecordsToCopy(
       {
@@ -172,10 +204,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
       clientError = err as Error;
       throw translatePipelineError(err, rows, signal);
     }
-    await finishList(client, listId, rows.columns, { rowCount: rows.rowsWritten, skippedRows: rows.skippedRows });
-    await client.query('COMMIT');
-    progress(rows.rowsWritten);
-    return {
+    const result: ImportResult = {
       listId,
       rows: rows.rowsWritten,
       columns: rows.columns,
@@ -187,8 +216,13 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
       delimiter,
       ...(rows.problemCount ? { problems: rows.problems, problemCount: rows.problemCount } : {}),
     };
+    await statement(finishList(client, result));
+    await deps.beforeCommit?.();
+    await statement(client.query('COMMIT'));
+    progress(rows.rowsWritten);
+    return result;
   } catch (err) {
-    if (!clientError) await client.query('ROLLBACK').catch((e: Error) => (clientError = e));
+    if (!clientError) await statement(client.query('ROLLBACK')).catch((e: Error) => (clientError = e));
     throw err;
   } finally {
     // A client that saw a COPY error may be mid-protocol: destroy it rather than pool it.

@@ -1,12 +1,17 @@
 import type { Job } from 'bullmq';
-import type { ImportResult, JobState, Progress, StatusDocument } from '../../shared/contract.js';
-import type { ImportError } from '../../shared/errors.js';
+import { isFinalState, type ImportResult, type JobState, type Progress, type StatusDocument } from '../../shared/contract.js';
+import type { Db } from '../../shared/db/client.js';
+import { ImportError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ImportJobData } from '../../shared/queues.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
+import { withTimeout } from '../../shared/with-timeout.js';
+import { findImportedList } from './list-store.js';
 
 const PROGRESS_MIN_INTERVAL_MS = 1_000;
 const FINAL_WRITE_DELAYS_MS = [0, 250, 1_000, 2_000, 4_000];
+/** BullMQ's Redis connection queues commands while Redis is silent; a progress update waits no longer. */
+const QUEUE_PROGRESS_TIMEOUT_MS = 2_000;
 
 /**
  * Which run of the job this is, as the status document's `attempt` counts: every start, so the
@@ -15,29 +20,37 @@ const FINAL_WRITE_DELAYS_MS = [0, 250, 1_000, 2_000, 4_000];
  */
 export const runNumber = (job: Job): number => Math.max(job.attemptsStarted, job.attemptsMade + 1);
 
+/** The number of the run that just ended: BullMQ has already counted its failure in `attemptsMade`. */
+const endedRunNumber = (job: Job): number => Math.max(job.attemptsStarted, job.attemptsMade);
+
 /**
- * Mirrors one attempt's state to the status store and to BullMQ job progress (the dashboard).
- * Progress is best-effort and throttled; the final state is retried, then given up loudly.
- * Nothing here ever fails the import.
+ * A job's life as the status document tells it, on the worker: every state change of a job goes
+ * through here (STYLE §9), and the store's transition refuses any that would go backwards
+ * (DESIGN §3). One instance speaks for one run. It mirrors that run's state to the status store
+ * and its progress to BullMQ (the dashboard). Progress is best-effort and throttled; a final
+ * state is retried, then given up loudly. Nothing here ever fails the import.
  */
-export class JobStatusReporter {
+export class JobStatus {
   private doc: StatusDocument;
   private lastProgressAt = 0;
   private pending: Promise<unknown> | undefined;
+  private finished = false;
 
   constructor(
     private readonly job: Job<ImportJobData>,
     private readonly store: StatusStore,
     private readonly log: Logger,
+    attempt: number = runNumber(job),
     private readonly now: () => Date = () => new Date(),
   ) {
     const at = this.now().toISOString();
     this.doc = {
-      jobId: job.data.request.jobId,
+      // The BullMQ id is the payload's jobId (the api sets it), and it is there even when the data is not.
+      jobId: String(job.id),
       state: 'running',
-      attempt: runNumber(job),
+      attempt,
       progress: { rows: 0, bytes: 0, totalBytes: 0, percent: 0 },
-      queuedAt: job.data.queuedAt,
+      queuedAt: job.data?.queuedAt ?? new Date(job.timestamp).toISOString(),
       startedAt: at,
       updatedAt: at,
     };
@@ -50,9 +63,9 @@ export class JobStatusReporter {
   /** Called every PROGRESS_REPORT_INTERVAL rows; writes at most once a second, one write at a time. */
   progress = (progress: Progress): void => {
     const at = Date.now();
-    if (this.pending || at - this.lastProgressAt < PROGRESS_MIN_INTERVAL_MS) return;
+    if (this.finished || this.pending || at - this.lastProgressAt < PROGRESS_MIN_INTERVAL_MS) return;
     this.lastProgressAt = at;
-    this.pending = Promise.allSettled([this.write({ progress }), this.job.updateProgress(progress)]).then((results) => {
+    this.pending = Promise.allSettled([this.write({ progress }), this.updateJobProgress(progress)]).then((results) => {
       for (const r of results) if (r.status === 'rejected') this.log.debug({ err: r.reason }, 'progress write failed');
       this.pending = undefined;
     });
@@ -60,7 +73,7 @@ export class JobStatusReporter {
 
   async succeeded(result: ImportResult): Promise<void> {
     const progress = { ...this.doc.progress, rows: result.rows, percent: 100 };
-    await this.job.updateProgress(progress).catch(() => undefined);
+    await this.updateJobProgress(progress).catch(() => undefined);
     await this.finish({ state: 'succeeded', result, progress });
   }
 
@@ -74,14 +87,16 @@ export class JobStatusReporter {
   }
 
   private async finish(patch: Partial<StatusDocument>): Promise<void> {
-    // A progress write still on its way could land after this one and undo it.
+    this.finished = true;
+    // A progress write still on its way must not land after this one (the store would refuse it
+    // by its older updatedAt, but then the final state would not be the last word).
     await this.pending;
-    const final = patch.state === 'succeeded' || patch.state === 'failed';
-    const update = { ...patch, ...(final ? { finishedAt: this.now().toISOString() } : {}) };
+    const update = { ...patch, ...(patch.state && isFinalState(patch.state) ? { finishedAt: this.now().toISOString() } : {}) };
     for (const [i, delay] of FINAL_WRITE_DELAYS_MS.entries()) {
       if (delay) await new Promise((r) => setTimeout(r, delay));
       try {
-        await this.write(update);
+        const written = await this.write(update);
+        if (!written) this.log.info({ state: patch.state }, 'status not written: the document already records a later or final state');
         return;
       } catch (err) {
         if (i === FINAL_WRITE_DELAYS_MS.length - 1) {
@@ -91,8 +106,53 @@ export class JobStatusReporter {
     }
   }
 
-  private async write(patch: Partial<StatusDocument>): Promise<void> {
+  private write(patch: Partial<StatusDocument>): Promise<boolean> {
     this.doc = { ...this.doc, ...patch, updatedAt: this.now().toISOString() };
-    await this.store.write(this.doc);
+    return this.store.transition(this.doc);
   }
+
+  private updateJobProgress(progress: Progress): Promise<void> {
+    return withTimeout(this.job.updateProgress(progress), QUEUE_PROGRESS_TIMEOUT_MS);
+  }
+}
+
+export interface EndedJobDeps {
+  store: StatusStore;
+  db: Db;
+  log: Logger;
+}
+
+/** What BullMQ 6 fails a job with when it picks up one that stalled more than `maxStalledCount` times. */
+const STALLED_REASON = 'job stalled more than allowable limit';
+
+/**
+ * BullMQ failed the job for good (its `failed` event, with `finishedOn` set). When the error is
+ * one our processor threw, the processor has already written it and the store refuses it again;
+ * this only matters when that write was lost, or the processor expected a retry BullMQ did not
+ * grant. Otherwise BullMQ ended the job on its own, without running it: stalled too often (its
+ * workers were killed or froze). Then the job did not succeed, unless one of those runs
+ * committed its list before it died.
+ */
+export async function recordFailedForGood(job: Job<ImportJobData>, err: Error, deps: EndedJobDeps): Promise<void> {
+  const status = new JobStatus(job, deps.store, deps.log, endedRunNumber(job));
+  const thrown = err instanceof ImportError ? err : err.cause instanceof ImportError ? err.cause : undefined;
+  if (thrown) return status.failed('failed', thrown);
+  const jobId = String(job.id);
+  const list = await findImportedList(deps.db, jobId).catch((e: unknown) => {
+    deps.log.warn({ err: e, jobId }, 'could not check whether the job committed its list');
+    return undefined;
+  });
+  if (list) return status.succeeded(list);
+  deps.log.error({ jobId, reason: err.message, stalls: job.stalledCounter }, 'job failed for good without an outcome of its own');
+  await status.failed('failed', endedByQueue(job, err));
+}
+
+function endedByQueue(job: Job, err: Error): ImportError {
+  if (err.message !== STALLED_REASON) return new ImportError('INTERNAL', `the job failed: ${err.message}`, { cause: err });
+  const runs = endedRunNumber(job) - 1;
+  return new ImportError(
+    'STALLED',
+    `the import was interrupted ${runs === 1 ? 'once' : `${runs} times`} without finishing (the worker running it stopped or stopped answering), so it was not tried again`,
+    { cause: err },
+  );
 }

@@ -1,14 +1,19 @@
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import type { ColumnInfo, ImportResult } from '../../shared/contract.js';
+import type { ImportResult } from '../../shared/contract.js';
 import type { Db } from '../../shared/db/client.js';
 import { listColumns, lists } from '../../shared/db/schema.js';
 
-/** The result of an import that an earlier attempt (or another worker) already committed. */
+/**
+ * The result of an import that an earlier attempt (or another worker) already committed: the
+ * result it reported then, now marked `alreadyImported`.
+ */
 export async function findImportedList(db: Db, jobId: string): Promise<ImportResult | undefined> {
   const [list] = await db.select().from(lists).where(eq(lists.jobId, jobId));
   if (!list) return undefined;
+  if (list.result) return { ...list.result, listId: list.id, alreadyImported: true };
+  // A list committed before results were stored: what its rows still say.
   const columns = await db
     .select({ key: listColumns.key, name: listColumns.name, type: listColumns.type })
     .from(listColumns)
@@ -43,13 +48,10 @@ export async function insertList(client: pg.PoolClient, list: NewList): Promise<
   return row?.id;
 }
 
-export async function finishList(
-  client: pg.PoolClient,
-  listId: string,
-  columns: ColumnInfo[],
-  counts: { rowCount: number; skippedRows: number },
-): Promise<void> {
+/** Writes the column definitions, the counts and the result onto the list, in the caller's transaction. */
+export async function finishList(client: pg.PoolClient, result: ImportResult): Promise<void> {
   const db = drizzle(client);
+  const { listId, columns } = result;
   // One INSERT per 1,000 columns keeps each statement under PostgreSQL's 65,535 parameters.
   for (let i = 0; i < columns.length; i += 1000) {
     await db.insert(listColumns).values(
@@ -58,6 +60,6 @@ export async function finishList(
   }
   await db
     .update(lists)
-    .set({ rowCount: counts.rowCount, columnCount: columns.length, skippedRows: counts.skippedRows })
+    .set({ rowCount: result.rows, columnCount: columns.length, skippedRows: result.skippedRows, result })
     .where(eq(lists.id, listId));
 }

@@ -7,8 +7,9 @@ import type { Logger } from '../../shared/logger.js';
 import type { ImportJobData } from '../../shared/queues.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import type { Storage } from '../../shared/storage.js';
+import { withTimeout } from '../../shared/with-timeout.js';
 import { importCsv } from './import-csv.js';
-import { JobStatusReporter, runNumber } from './job-status.js';
+import { JobStatus, runNumber } from './job-status.js';
 import { s3Source } from './s3-source.js';
 
 export interface ImportWorkerContext {
@@ -19,18 +20,25 @@ export interface ImportWorkerContext {
   log: Logger;
 }
 
+/** Why the worker aborted a running import (the AbortSignal's reason). */
+export const ABORT_REASON = { shutdown: 'worker shutting down', lockLost: 'job lock lost' } as const;
+
+/** Redis answers in milliseconds; past this it has gone silent, and the job's lock is as good as lost. */
+const LOCK_CHECK_TIMEOUT_MS = 5_000;
+
 /**
  * The BullMQ boundary: validates job data, runs the import, mirrors status, and turns errors
  * into BullMQ outcomes: permanent → UnrecoverableError (no retry), transient → rethrown (retried
  * with backoff), interrupted by shutdown → straight back to the queue without using an attempt.
+ * A run that lost the job's lock to another worker commits nothing, deletes nothing and says
+ * nothing about the job: it is that worker's now (DESIGN §7).
  */
 export function createImportProcessor(ctx: ImportWorkerContext): Processor<ImportJobData, ImportResult> {
   return async (job, token, signal) => {
-    const request = parseJobData(job);
-    const log = ctx.log.child({ jobId: job.id, attempt: runNumber(job), key: request.source.key });
-    const reporter = new JobStatusReporter(job, ctx.status, log);
-    await reporter.running();
-    log.info('import started');
+    const log = ctx.log.child({ jobId: job.id, attempt: runNumber(job), key: job.data?.request?.source?.key });
+    const status = new JobStatus(job, ctx.status, log);
+    const request = await parseJobData(job, status);
+    const lock = jobLock(job, token, ctx.config.LOCK_DURATION_MS);
     try {
       const result = await importCsv(request, {
         db: ctx.db.db,
@@ -41,37 +49,103 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
         signal,
         idleTimeoutMs: ctx.config.STORAGE_IDLE_TIMEOUT_MS,
         progressEvery: ctx.config.PROGRESS_REPORT_INTERVAL,
-        onProgress: reporter.progress,
+        onProgress: status.progress,
+        onStart: async () => {
+          await status.running();
+          log.info('import started');
+        },
+        beforeCommit: lock.confirm,
       });
-      await reporter.succeeded(result);
+      // A run that only found the list committed nothing, so it has not asked for the lock yet.
+      if (result.alreadyImported && !(await lock.held().catch(() => true))) throw new ImportError('LOCK_LOST', 'another worker took this job over');
+      await status.succeeded(result);
       log.info({ listId: result.listId, rows: result.rows, alreadyImported: result.alreadyImported }, 'import succeeded');
-      if (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT) {
-        await ctx.storage.delete(request.source.key).catch((err: unknown) => log.warn({ err }, 'could not delete the source file'));
-      }
+      if (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT) await deleteSource(ctx, request.source.key, lock, log);
       return result;
     } catch (err) {
       const error = toImportError(err);
+      if (await lostLock(error, signal, lock)) {
+        log.warn({ err: error }, 'lost the job lock to another worker; this run stopped without committing');
+        // The job is not ours to fail or requeue (BullMQ would refuse for want of the lock).
+        throw new WaitingError();
+      }
       if (error.code === 'SHUTTING_DOWN' && signal?.aborted && token) {
         await job.moveToWait(token);
-        await reporter.requeued();
+        await status.requeued();
         log.warn('import interrupted by shutdown; job returned to the queue');
         throw new WaitingError();
       }
       const willRetry = error.retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
-      await reporter.failed(willRetry ? 'retrying' : 'failed', error);
+      await status.failed(willRetry ? 'retrying' : 'failed', error);
       log[error.retryable ? 'warn' : 'info']({ err: error, code: error.code, willRetry }, 'import failed');
-      if (!error.retryable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      if (!error.retryable) throw unrecoverable(error);
       throw error;
     }
   };
 }
 
-function parseJobData(job: Job<ImportJobData>): ImportRequest {
+/** A job whose data is not an import request can never run: failed for good, and said so. */
+async function parseJobData(job: Job<ImportJobData>, status: JobStatus): Promise<ImportRequest> {
   const parsed = ImportRequest.safeParse(job.data?.request);
-  if (!parsed.success) {
-    throw new UnrecoverableError(
-      `JOB_DATA_INVALID: ${new ImportError('JOB_DATA_INVALID', parsed.error.issues.map((i) => i.message).join('; ')).message}`,
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+  const error = new ImportError('JOB_DATA_INVALID', `the job's data is not an import request: ${issues.join('; ')}`);
+  await status.failed('failed', error);
+  throw unrecoverable(error);
+}
+
+/** BullMQ's "do not retry", carrying the ImportError for the `failed` listener (job-status.ts). */
+function unrecoverable(error: ImportError): UnrecoverableError {
+  const failure = new UnrecoverableError(`${error.code}: ${error.message}`);
+  failure.cause = error;
+  return failure;
+}
+
+/**
+ * Whether the run failed because, or after, the job's lock went to another worker. A run that
+ * froze (a blocked event loop, a paused machine) can fail on its own timers, a download "stalled"
+ * for as long as it was frozen, before BullMQ's renewal notices that the lock is gone: so ask.
+ * When Redis does not answer either, the store's transition still refuses a stale write.
+ */
+async function lostLock(error: ImportError, signal: AbortSignal | undefined, lock: JobLock): Promise<boolean> {
+  if (error.code === 'LOCK_LOST' || signal?.reason === ABORT_REASON.lockLost) return true;
+  if (error.code === 'QUEUE_UNAVAILABLE') return false;
+  return !(await lock.held().catch(() => true));
+}
+
+interface JobLock {
+  /** Renews the lock; whether this run still holds it. */
+  held(): Promise<boolean>;
+  /** Throws LOCK_LOST (or QUEUE_UNAVAILABLE) unless this run still holds the lock, renewed for a full duration. */
+  confirm(): Promise<void>;
+}
+
+/**
+ * BullMQ notices a lost lock only at its next renewal (lockRenewalFailed, which aborts the run):
+ * up to half the lock's duration late. What must never happen twice, the COMMIT and the source's
+ * deletion, asks Redis first; renewing the lock there also keeps it for the moment they take.
+ */
+function jobLock(job: Job, token: string | undefined, durationMs: number): JobLock {
+  const held = async () => {
+    if (!token) return true;
+    const renewed = await withTimeout(job.extendLock(token, durationMs), LOCK_CHECK_TIMEOUT_MS, () =>
+      new ImportError('QUEUE_UNAVAILABLE', `the job queue (Redis) did not answer within ${LOCK_CHECK_TIMEOUT_MS / 1000} s, so nothing was committed; the import will be retried`),
     );
+    return renewed === 1;
+  };
+  return {
+    held,
+    async confirm() {
+      if (!(await held())) throw new ImportError('LOCK_LOST', 'another worker took this job over; this run stopped without committing');
+    },
+  };
+}
+
+async function deleteSource(ctx: ImportWorkerContext, key: string, lock: JobLock, log: Logger): Promise<void> {
+  const held = await lock.held().catch(() => false);
+  if (!held) {
+    log.warn('not deleting the source: this worker no longer holds the job lock');
+    return;
   }
-  return parsed.data;
+  await ctx.storage.delete(key).catch((err: unknown) => log.warn({ err }, 'could not delete the source file'));
 }
