@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { afterEach } from 'vitest';
 
 /** Resolves once the child has logged a line matching `pattern` (workers log JSON lines). */
 export function waitForLog(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
@@ -60,4 +61,22 @@ export function captureLogs(child: ChildProcess): CapturedLogs {
       }
     });
   return { lines, find: (msg) => lines().filter((l) => typeof l.msg === 'string' && msg.test(l.msg)) };
+}
+
+/**
+ * Tracks the child processes a test file starts and SIGKILLs those still running after each
+ * test: one that fails half-way must not leave a worker behind to take the next test's job.
+ * Returns the function that tracks a child (and hands it back).
+ */
+export function killAfterEach(): (child: ChildProcess) => ChildProcess {
+  const spawned: ChildProcess[] = [];
+  afterEach(async () => {
+    const running = spawned.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const child of running) child.kill('SIGKILL');
+    await Promise.all(running.map(exited));
+  });
+  return (child) => {
+    spawned.push(child);
+    return child;
+  };
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { Worker } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import { QUEUE, type ImportJobData } from '../../src/shared/queues.js';
 import { createRedis } from '../../src/shared/redis.js';
 import { recordFigures } from '../helpers/figures.js';
 import { openImportQueue } from '../helpers/import-queue.js';
 import { numberedCsv } from '../helpers/numbered-csv.js';
-import { captureLogs, exited, waitForLog } from '../helpers/processes.js';
+import { captureLogs, exited, killAfterEach, waitForLog } from '../helpers/processes.js';
 import { importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 
 // Real processes on a shared CI machine: bounded, but not by the 60 s meant for in-process tests.
@@ -27,19 +27,14 @@ beforeAll(async () => {
     },
   });
 });
-const spawned: ChildProcess[] = [];
-afterEach(async () => {
-  const running = spawned.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
-  for (const child of running) child.kill('SIGKILL');
-  await Promise.all(running.map(exited));
-});
+const track = killAfterEach();
 afterAll(async () => {
   await service?.stop();
 });
 
 function spawnWorker(): ChildProcess {
   const child = service.spawnWorker();
-  spawned.push(child);
+  track(child);
   return child;
 }
 

@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import type { StatusDocument } from '../../src/shared/contract.js';
 import { recordFigures } from '../helpers/figures.js';
 import { openImportQueue } from '../helpers/import-queue.js';
 import { backends, expectOneCompleteList, stuck } from '../helpers/list-invariants.js';
 import { numberedCsv } from '../helpers/numbered-csv.js';
-import { captureLogs, exited, waitForLog, type CapturedLogs } from '../helpers/processes.js';
+import { captureLogs, killAfterEach, waitForLog, type CapturedLogs } from '../helpers/processes.js';
 import { importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 
 // Real processes on a shared CI machine: bounded, but not by the 60 s meant for in-process tests.
@@ -23,19 +23,14 @@ let service: TestService;
 beforeAll(async () => {
   service = await startService({ inProcessWorker: false, workerEnv: { LOG_LEVEL: 'info', STALLED_INTERVAL_MS: String(STALLED_MS) } });
 });
-const spawned: ChildProcess[] = [];
-afterEach(async () => {
-  const running = spawned.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
-  for (const child of running) child.kill('SIGKILL');
-  await Promise.all(running.map(exited));
-});
+const track = killAfterEach();
 afterAll(async () => {
   await service?.stop();
 });
 
 function spawnWorker(label: string, env: Record<string, string>): { child: ChildProcess; logs: CapturedLogs } {
   const child = service.spawnWorker(env);
-  spawned.push(child);
+  track(child);
   const logs = captureLogs(child);
   onTestFailed(() => console.log(`${label} log:\n${logs.lines().map((l) => JSON.stringify(l).slice(0, 400)).join('\n')}`));
   return { child, logs };

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import { recordFigures } from '../helpers/figures.js';
 import { openImportQueue } from '../helpers/import-queue.js';
 import { backends, expectOneCompleteList, stuck, waitForBackendGone, waitForCopy, watchJobRows } from '../helpers/list-invariants.js';
 import { numberedCsv } from '../helpers/numbered-csv.js';
-import { captureLogs, exited, waitForLog } from '../helpers/processes.js';
+import { captureLogs, exited, killAfterEach, waitForLog } from '../helpers/processes.js';
 import { importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 
 // Real processes on a shared CI machine: bounded, but not by the 60 s meant for in-process tests.
@@ -22,18 +22,12 @@ let service: TestService;
 beforeAll(async () => {
   service = await startService({ inProcessWorker: false, workerEnv: { LOG_LEVEL: 'info', WORKER_CONCURRENCY: '1' } });
 });
-// A test that fails half-way must not leave a worker behind to take the next test's job.
-const spawned: ChildProcess[] = [];
+const track = killAfterEach();
 function spawnWorker(env: Record<string, string>): ChildProcess {
   const child = service.spawnWorker(env);
-  spawned.push(child);
+  track(child);
   return child;
 }
-afterEach(async () => {
-  const running = spawned.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
-  for (const child of running) child.kill('SIGKILL');
-  await Promise.all(running.map(exited));
-});
 afterAll(async () => {
   await service?.stop();
 });
