@@ -1,14 +1,11 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApi, type Api } from '../../src/api/create-api.js';
 import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import { loadApiConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createImportQueue } from '../../src/shared/queues.js';
 import { createRedis } from '../../src/shared/redis.js';
+import { listenApi, logSink, type ListeningApi } from '../helpers/api-in-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { signQstash } from '../helpers/sign-qstash.js';
 import { CURRENT_KEY, NEXT_KEY, importRequest, uniqueJobId } from '../helpers/service.js';
@@ -19,38 +16,27 @@ const PREFIX = '{enqueue-failures}';
 let redisServer: RedisServer;
 let admin: Redis;
 let db: TestDatabase;
-let api: Api;
-let server: Server;
+let api: ListeningApi;
 let webhookUrl: string;
-let logLines: string[] = [];
+const log = logSink();
 
 beforeAll(async () => {
   redisServer = await startRedisServer({ persistent: false });
   admin = createRedis(redisServer.url, 'worker');
   db = await createTestDatabase();
-  const capture = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  api = createApi(
+  api = await listenApi(
     loadApiConfig({
       DATABASE_URL: db.url, REDIS_URL: redisServer.url, QUEUE_PREFIX: PREFIX,
       QSTASH_CURRENT_SIGNING_KEY: CURRENT_KEY, QSTASH_NEXT_SIGNING_KEY: NEXT_KEY,
     }),
-    createLogger({ LOG_LEVEL: 'warn' }, 'api', capture),
+    createLogger({ LOG_LEVEL: 'warn' }, 'api', log.stream),
   );
-  server = await new Promise<Server>((resolve) => {
-    const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${QSTASH_IMPORT_PATH}`;
+  webhookUrl = `${api.baseUrl}${QSTASH_IMPORT_PATH}`;
 });
 beforeEach(() => {
-  logLines = [];
+  log.lines.length = 0;
 });
 afterAll(async () => {
-  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   await api?.close();
   admin?.disconnect();
   await redisServer?.remove();
@@ -78,7 +64,7 @@ describe('the webhook when enqueueing fails', () => {
     const answer = (await res.json()) as { error: string };
     expect(answer.error).toMatch(/can never be queued/);
     expect(JSON.stringify(answer)).not.toMatch(/WRONGTYPE/);
-    expect(logLines.join('')).toMatch(/WRONGTYPE/);
+    expect(log.lines.join('')).toMatch(/WRONGTYPE/);
     await admin.del(jobKey);
   });
 

@@ -1,44 +1,30 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type Api } from '../../src/api/create-api.js';
 import { loadApiConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { listenApi, logSink, type ListeningApi } from '../helpers/api-in-process.js';
 import { freePort } from '../helpers/redis-server.js';
 import { CURRENT_KEY, NEXT_KEY } from '../helpers/service.js';
 
 // Nothing listens on either port; the names are what a driver error would give away.
-let api: Api;
-let server: Server;
+let api: ListeningApi;
 let baseUrl: string;
 let pgPort: number;
 let redisPort: number;
-const logLines: string[] = [];
+const log = logSink();
 
 beforeAll(async () => {
   [pgPort, redisPort] = [await freePort(), await freePort()];
-  const capture = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  api = createApi(
+  api = await listenApi(
     loadApiConfig({
       DATABASE_URL: `postgres://billing_admin@127.0.0.1:${pgPort}/customers`,
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       QSTASH_CURRENT_SIGNING_KEY: CURRENT_KEY, QSTASH_NEXT_SIGNING_KEY: NEXT_KEY,
     }),
-    createLogger({ LOG_LEVEL: 'warn' }, 'api', capture),
+    createLogger({ LOG_LEVEL: 'warn' }, 'api', log.stream),
   );
-  server = await new Promise<Server>((resolve) => {
-    const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = api.baseUrl;
 });
 afterAll(async () => {
-  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   await api?.close();
 });
 
@@ -54,7 +40,7 @@ describe('/ready', () => {
   });
 
   it('leaves the reason to the log, for the operator', () => {
-    const failures = logLines.map((l) => JSON.parse(l) as { msg: string; dependency?: string; err?: { message?: string } });
+    const failures = log.lines.map((l) => JSON.parse(l) as { msg: string; dependency?: string; err?: { message?: string } });
     const readiness = failures.filter((l) => l.msg === 'readiness check failed');
     expect(readiness.map((l) => l.dependency).sort()).toEqual(['postgres', 'redis']);
     expect(readiness.find((l) => l.dependency === 'postgres')?.err?.message).toMatch(/ECONNREFUSED|connect/);

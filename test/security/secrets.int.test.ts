@@ -1,18 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type Api } from '../../src/api/create-api.js';
 import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import { loadApiConfig, loadWorkerConfig } from '../../src/shared/config.js';
 import { statusKey, type StatusDocument } from '../../src/shared/contract.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.js';
 import { TEST_PG_URL, TEST_REDIS_URL } from '../helpers/env.js';
+import { listenApi, logSink, type ListeningApi } from '../helpers/api-in-process.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { signQstash } from '../helpers/sign-qstash.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
@@ -62,13 +59,13 @@ function leaksIn(text: string, extra: Map<string, string> = new Map()): string[]
 let db: TestDatabase;
 let s3: S3TestServer;
 let upstash: UpstashTestServer;
-let api: Api;
-let server: Server;
+let api: ListeningApi;
 let worker: WorkerRuntime;
 let statusClient: UpstashRedis;
 let webhookUrl: string;
 let baseUrl: string;
-const logLines: string[] = [];
+const log = logSink();
+const logLines = log.lines;
 const answers: string[] = [];
 /** Upstash-Signature headers sent: tokens, not secrets, but they must not be logged either. */
 const signatures = new Map<string, string>();
@@ -103,26 +100,15 @@ beforeAll(async () => {
     ...s3.env,
     R2_SECRET_ACCESS_KEY: SECRETS.R2_SECRET_ACCESS_KEY,
   };
-  const capture = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  api = createApi(loadApiConfig(env), createLogger({ LOG_LEVEL: 'debug' }, 'api', capture));
-  server = await new Promise<Server>((resolve) => {
-    const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await listenApi(loadApiConfig(env), createLogger({ LOG_LEVEL: 'debug' }, 'api', log.stream));
+  baseUrl = api.baseUrl;
   webhookUrl = `${baseUrl}${QSTASH_IMPORT_PATH}`;
-  worker = await startWorkerRuntime(loadWorkerConfig(env), createLogger({ LOG_LEVEL: 'debug' }, 'worker', capture));
+  worker = await startWorkerRuntime(loadWorkerConfig(env), createLogger({ LOG_LEVEL: 'debug' }, 'worker', log.stream));
   statusClient = new UpstashRedis({ url: upstash.url, token: SECRETS.UPSTASH_REDIS_REST_TOKEN, enableTelemetry: false });
 });
 
 afterAll(async () => {
   await worker?.stop(1_000);
-  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  server?.closeAllConnections();
   await api?.close();
   await upstash?.stop();
   await s3?.stop();
