@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import { detect as jschardetDetect } from 'jschardet';
-import { SAMPLE_BYTES, detectEncoding } from '../src/worker/import-csv/detect-encoding.js';
+import { SAMPLE_BYTES, detectEncoding } from '../src/worker/import-csv/encoding/detect-encoding.js';
 
 /**
  * Scores encoding detectors on a corpus laid out as ../shared/corpus/encodings is (expected.json

@@ -2,8 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { ImportError } from '../../src/shared/errors.js';
-import { NotUtf8AfterAll, createDecoder, type DecodeStats } from '../../src/worker/import-csv/decode.js';
-import type { EncodingChoice } from '../../src/worker/import-csv/detect-encoding.js';
+import { NotUtf8AfterAll, createDecoder, type DecodeStats } from '../../src/worker/import-csv/encoding/decode.js';
+import type { EncodingChoice } from '../../src/worker/import-csv/encoding/detect-encoding.js';
 
 async function* chunked(parts: Buffer[]): AsyncGenerator<Buffer> {
   for (const part of parts) yield part;

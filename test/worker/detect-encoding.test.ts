@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { ImportError } from '../../src/shared/errors.js';
-import { detectEncoding, scanUtf8 } from '../../src/worker/import-csv/detect-encoding.js';
+import { detectEncoding, scanUtf8 } from '../../src/worker/import-csv/encoding/detect-encoding.js';
 
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));

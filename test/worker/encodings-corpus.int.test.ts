@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SAMPLE_BYTES, detectEncoding } from '../../src/worker/import-csv/detect-encoding.js';
+import { SAMPLE_BYTES, detectEncoding } from '../../src/worker/import-csv/encoding/detect-encoding.js';
 import { importFile } from '../helpers/run-import.js';
 import { readColumns, readRows } from '../helpers/read-list.js';
 import { describeSharedCorpus } from '../helpers/shared-corpus.js';

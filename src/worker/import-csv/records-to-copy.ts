@@ -4,7 +4,7 @@ import type { ColumnInfo, ColumnType } from '../../shared/contract.js';
 import { ImportError, type PermanentCode, type Problem } from '../../shared/errors.js';
 import { copyJsonKey, copyJsonString, copyJsonText } from './copy-text.js';
 import { CsvRecords } from './csv-records.js';
-import type { DecodeStats } from './decode.js';
+import type { DecodeStats } from './encoding/decode.js';
 import { MAX_NAME_LENGTH, buildColumns, overlongName, positionalNames } from './header.js';
 import { jsonbProblem } from './jsonb-problem.js';
 import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS, inferTypes } from './infer-types.js';

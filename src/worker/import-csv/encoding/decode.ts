@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
-import { LONE_SURROGATE } from '../../shared/contract.js';
-import { ImportError } from '../../shared/errors.js';
+import { LONE_SURROGATE } from '../../../shared/contract.js';
+import { ImportError } from '../../../shared/errors.js';
 import { SAMPLE_BYTES, scanUtf8, type EncodingChoice } from './detect-encoding.js';
 import { REPLACEMENT, countOf, replacementSpelling } from './replacement-character.js';
 

@@ -1,4 +1,4 @@
-import { ImportError } from '../../shared/errors.js';
+import { ImportError } from '../../../shared/errors.js';
 import { guessLegacyEncoding } from './legacy-encoding.js';
 
 export const SAMPLE_BYTES = 64 * 1024;
