@@ -130,7 +130,7 @@ export const ImportRequest = z
 export type ImportRequest = z.infer<typeof ImportRequest>;
 export type ImportRequestInput = z.input<typeof ImportRequest>;
 
-export const JOB_STATES = ['queued', 'running', 'retrying', 'succeeded', 'failed'] as const;
+export const JOB_STATES = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export interface ColumnInfo {
