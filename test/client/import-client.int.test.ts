@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImportClient, ImportTimeoutError, InvalidImportRequestError, type ImportClient } from '../../src/client/index.js';
-import type { StatusDocument } from '../../src/shared/contract.js';
+import { DEFAULT_STATUS_KEY_PREFIX, type StatusDocument } from '../../src/shared/contract.js';
 import { createStatusStore, type StatusStore } from '../../src/shared/status/status-store.js';
 import { openImportQueue, type ImportQueueHandle } from '../helpers/import-queue.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   // The worker's own status store, writing to the same Upstash stand-in (its ioredis is for the no-Upstash case).
   unusedRedis = new Redis(service.env.REDIS_URL!, { lazyConnect: true });
   store = createStatusStore(
-    { UPSTASH_REDIS_REST_URL: service.upstash.url, UPSTASH_REDIS_REST_TOKEN: service.upstash.token, STATUS_TTL_SECONDS: 600 },
+    { UPSTASH_REDIS_REST_URL: service.upstash.url, UPSTASH_REDIS_REST_TOKEN: service.upstash.token, STATUS_TTL_SECONDS: 600, STATUS_KEY_PREFIX: DEFAULT_STATUS_KEY_PREFIX },
     unusedRedis,
   );
 });
@@ -124,7 +124,7 @@ describe('waitForImport', () => {
 
   it('calls onProgress once per change, not once per read, until the final document', async () => {
     const jobId = uniqueJobId('changes');
-    await store.write(statusDocument(jobId, 'queued'));
+    await store.transition(statusDocument(jobId, 'queued'));
     const states: string[] = [];
 
     const final = await client.waitForImport(jobId, {
@@ -132,9 +132,9 @@ describe('waitForImport', () => {
       pollIntervalMs: 10,
       async onProgress(status) {
         states.push(status.state);
-        if (status.state === 'queued') await store.write(statusDocument(jobId, 'running', 40));
+        if (status.state === 'queued') await store.transition(statusDocument(jobId, 'running', 40));
         // Left unchanged for many reads before the final write.
-        if (status.state === 'running') setTimeout(() => void store.write(statusDocument(jobId, 'succeeded', 100)), 200);
+        if (status.state === 'running') setTimeout(() => void store.transition(statusDocument(jobId, 'succeeded', 100)), 200);
       },
     });
 
@@ -144,7 +144,7 @@ describe('waitForImport', () => {
 
   it('resolves on a cancelled document: cancelled is final', async () => {
     const jobId = uniqueJobId('cancelled');
-    await store.write(statusDocument(jobId, 'cancelled', 30));
+    await store.transition(statusDocument(jobId, 'cancelled', 30));
 
     await expect(client.waitForImport(jobId, { timeoutMs: 5_000, pollIntervalMs: 10 })).resolves.toMatchObject({ state: 'cancelled' });
   });
@@ -152,7 +152,7 @@ describe('waitForImport', () => {
   it('gives up at the timeout with an error that says what it last saw', async () => {
     const unknown = uniqueJobId('unknown');
     const running = uniqueJobId('slow');
-    await store.write(statusDocument(running, 'running', 12));
+    await store.transition(statusDocument(running, 'running', 12));
 
     const waitingForUnknown = client.waitForImport(unknown, { timeoutMs: 200, pollIntervalMs: 20 });
     const waitingForRunning = client.waitForImport(running, { timeoutMs: 200, pollIntervalMs: 20 });
@@ -178,7 +178,7 @@ describe('getImportStatus', () => {
   it('returns the document the status store wrote, as it is', async () => {
     const jobId = uniqueJobId('status');
     const doc = { ...statusDocument(jobId, 'running', 7), preview: { note: 'a field this client does not know' } };
-    await store.write(doc as StatusDocument);
+    await store.transition(doc as StatusDocument);
 
     expect(await client.getImportStatus(jobId)).toEqual(doc);
   });
