@@ -56,7 +56,7 @@ export function createImportClient(options: ImportClientOptions): ImportClient {
   // Raw strings: the document is stored as JSON text and handed back as it is.
   const redis = new Redis({ url: options.upstash.url, token: options.upstash.token, automaticDeserialization: false });
   const workerUrl = options.workerUrl.replace(/\/+$/, '');
-  const keyOf = (jobId: string) => (options.statusKeyPrefix === undefined ? statusKey(jobId) : `${options.statusKeyPrefix}${jobId}`);
+  const keyOf = (jobId: string) => statusKey(jobId, options.statusKeyPrefix);
 
   async function publish(path: string, body: unknown, jobId: string, deduplicationId: string): Promise<Published> {
     const answer = await qstash.publishJSON({ url: `${workerUrl}${path}`, body, deduplicationId });
