@@ -91,7 +91,8 @@ async function importSucceeds(label: string): Promise<void> {
 describe('POST /qstash/cancel', () => {
   it('aborts a running import on whichever worker process runs it within 2 s, rolls it back, and the workers keep working', async () => {
     const jobId = uniqueJobId('running');
-    expect((await requestImport(jobId, await slowFile(jobId))).status).toBe(202);
+    const key = await slowFile(jobId);
+    expect((await requestImport(jobId, key)).status).toBe(202);
     const before = await waitUntilImporting(jobId);
     expect(before.state).toBe('running');
 
@@ -110,6 +111,8 @@ describe('POST /qstash/cancel', () => {
     expect(job.failedReason).toMatch(/^CANCELLED: /);
     expect(job.attemptsMade).toBe(1);
     expect(await listsOf(jobId)).toBe(0);
+    const late = await requestImport(jobId, key);
+    expect([late.status, await late.json()]).toEqual([200, { jobId, state: 'cancelled' }]);
 
     const ranOn = workers.filter((w) => w.logs.find(/^import cancelled; nothing was committed$/).some((l) => l.jobId === jobId));
     expect(ranOn).toHaveLength(1);
@@ -216,6 +219,38 @@ describe('POST /qstash/cancel', () => {
     await expect.poll(() => queue.getJobState(missing), { timeout: 5_000 }).toBe('failed');
     const failed = await cancel(missing);
     expect([failed.status, await failed.json()]).toEqual([409, { jobId: missing, state: 'failed' }]);
+  });
+
+  it('rolls back an import cancelled after its rows were written, at its last check before COMMIT', async () => {
+    const jobId = uniqueJobId('before-commit');
+    const key = `uploads/${jobId}.csv`;
+    await service.s3.storage.put(key, csv(2_000));
+    // Holds the import where no AbortSignal reaches: its rows are in, and it waits to write its
+    // columns, the statement before its last check and COMMIT.
+    const locker = await service.db.pool.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table list_columns in exclusive mode');
+      expect((await requestImport(jobId, key)).status).toBe(202);
+      await expect
+        .poll(async () => {
+          const { rows } = await service.db.pool.query(
+            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%list_columns%'",
+          );
+          return rows[0].n as number;
+        }, { timeout: 20_000, interval: 50 })
+        .toBe(1);
+      const res = await cancel(jobId);
+      expect([res.status, await res.json()]).toEqual([202, { jobId, state: 'cancelling' }]);
+    } finally {
+      await locker.query('rollback');
+      locker.release();
+    }
+    const status = await service.waitForState(jobId, ['cancelled', 'succeeded', 'failed'], 5_000);
+    expect(status.state).toBe('cancelled');
+    expect(await listsOf(jobId)).toBe(0);
+    const { rows } = await service.db.pool.query('select count(*)::int as n from list_rows r left join lists l on l.id = r.list_id where l.id is null');
+    expect(rows[0].n).toBe(0);
   });
 
   it('tells the truth when a cancel lost the race to the COMMIT: the job succeeded, even once its record is gone', async () => {
