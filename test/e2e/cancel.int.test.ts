@@ -129,9 +129,12 @@ describe('POST /qstash/cancel', () => {
     await waitUntilImporting(jobId);
     // What the cancel route records, without the pub/sub message a dropped subscriber would miss.
     await redis.set(cancelKey(service.env.QUEUE_PREFIX!, jobId), '1', 'EX', 60);
+    const setAt = performance.now();
     const status = await service.waitForState(jobId, ['cancelled', 'succeeded', 'failed'], 2_000);
+    const cancelledMs = Math.round(performance.now() - setAt);
     expect(status.state).toBe('cancelled');
     expect(await listsOf(jobId)).toBe(0);
+    recordFigures('cancel', 'cancel found by polling', { cancelledMs });
   });
 
   it('takes a queued job out of the queue: it never runs, and a late delivery of its import imports nothing', async () => {
