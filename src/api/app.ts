@@ -1,20 +1,31 @@
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
 import type { ImportJobData } from '../shared/queues.js';
 import type { StatusStore } from '../shared/status/status-store.js';
+import { wasCancelled } from './cancel-job.js';
 import { dashboardRouter, type DashboardOptions } from './dashboard.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { healthRouter, type ReadinessCheck } from './routes/health.js';
-import { qstashImportRouter } from './routes/qstash-import.js';
+import { QSTASH_CANCEL_PATH, qstashCancelRouter } from './routes/qstash-cancel.js';
+import { QSTASH_IMPORT_PATH, qstashImportRouter } from './routes/qstash-import.js';
 import type { QstashKeys } from './middleware/verify-qstash.js';
 
 export interface AppDeps {
   queue: Queue<ImportJobData>;
+  /** The queue's Redis connection. */
+  redis: Redis;
+  queuePrefix: string;
   /** Answers when the queue's Redis does. */
   pingQueue: () => Promise<unknown>;
   status: StatusStore;
-  keys: QstashKeys;
+  statusTtlSeconds: number;
+  listCommitted(jobId: string): Promise<boolean>;
+  /** The signing keys; each route's signatures must name its own URL under `publicBaseUrl`. */
+  keys: Omit<QstashKeys, 'url'>;
+  /** PUBLIC_URL without a trailing slash, when set. */
+  publicBaseUrl?: string;
   jobAttempts: number;
   jobBackoffMs: number;
   readiness: Record<string, ReadinessCheck>;
@@ -27,8 +38,11 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
+  const keysFor = (path: string): QstashKeys => ({ ...deps.keys, url: deps.publicBaseUrl && `${deps.publicBaseUrl}${path}` });
+  const cancels = { ...deps, rememberSeconds: deps.statusTtlSeconds };
   app.use(healthRouter(deps.readiness, deps.log));
-  app.use(qstashImportRouter(deps));
+  app.use(qstashImportRouter({ ...deps, keys: keysFor(QSTASH_IMPORT_PATH), wasCancelled: (jobId) => wasCancelled(cancels, jobId) }));
+  app.use(qstashCancelRouter({ ...cancels, keys: keysFor(QSTASH_CANCEL_PATH) }));
   if (deps.dashboard) app.use(dashboardRouter([deps.queue], deps.dashboard));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

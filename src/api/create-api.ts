@@ -2,12 +2,13 @@ import { sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import type { ApiConfig } from '../shared/config.js';
 import { createDb } from '../shared/db/client.js';
+import { listCommitted } from '../shared/db/list-committed.js';
 import type { Logger } from '../shared/logger.js';
 import { createImportQueue } from '../shared/queues.js';
 import { createRedis } from '../shared/redis.js';
 import { createStatusStore } from '../shared/status/status-store.js';
 import { buildApp } from './app.js';
-import { QSTASH_IMPORT_PATH } from './routes/qstash-import.js';
+import { HttpError } from './errors.js';
 
 export interface Api {
   app: Express;
@@ -27,14 +28,21 @@ export function createApi(config: ApiConfig, log: Logger): Api {
 
   const app = buildApp({
     queue,
+    redis,
+    queuePrefix: config.QUEUE_PREFIX,
     pingQueue: () => redis.ping(),
     status: createStatusStore(config, redis),
+    statusTtlSeconds: config.STATUS_TTL_SECONDS,
+    listCommitted: (jobId) =>
+      listCommitted(db.db, jobId).catch((err: unknown) => {
+        throw new HttpError(503, 'database unavailable, retry later', { cause: err });
+      }),
     keys: {
       currentSigningKey: config.QSTASH_CURRENT_SIGNING_KEY,
       nextSigningKey: config.QSTASH_NEXT_SIGNING_KEY,
       clockToleranceSeconds: config.QSTASH_CLOCK_TOLERANCE_SECONDS,
-      url: publicUrl && `${publicUrl.origin}${publicPrefix}${QSTASH_IMPORT_PATH}`,
     },
+    publicBaseUrl: publicUrl && `${publicUrl.origin}${publicPrefix}`,
     jobAttempts: config.JOB_ATTEMPTS,
     jobBackoffMs: config.JOB_BACKOFF_MS,
     readiness: { redis: () => redis.ping(), postgres: () => db.db.execute(sql`select 1`) },

@@ -1,6 +1,11 @@
 import { TimeoutError, withTimeout } from '../shared/with-timeout.js';
 import { HttpError, NON_RETRYABLE } from './errors.js';
 
+// BullMQ waits for its connection to be ready before any command, even with the offline queue
+// off; past this, Redis counts as down and QStash is told to retry later. The same bound holds
+// the PING that tells a refused job from an unreachable Redis.
+export const QUEUE_TIMEOUT_MS = 2_000;
+
 // Replies of a Redis that answers but cannot take writes now: full (noeviction), a replica after
 // a failover, loading its data, a failing snapshot, a long script, a cluster without a master.
 const REDIS_CANNOT_WRITE = /^(OOM|READONLY|LOADING|MISCONF|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
@@ -29,3 +34,12 @@ async function answers(ping: () => Promise<unknown>, timeoutMs: number): Promise
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A queue call bounded like the webhook's, its failure turned into the webhook's answer. */
+export async function callQueue<T>(call: Promise<T>, ping: () => Promise<unknown>, timeoutMs = QUEUE_TIMEOUT_MS): Promise<T> {
+  try {
+    return await withTimeout(call, timeoutMs);
+  } catch (err) {
+    throw await queueFailure(err, ping, timeoutMs);
+  }
+}

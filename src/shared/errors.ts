@@ -20,6 +20,8 @@ export const PERMANENT_CODES = [
   'JOB_DATA_INVALID',
   // BullMQ gave up on a job whose runs kept stopping without an outcome (killed or frozen workers).
   'STALLED',
+  // The main app cancelled the job (POST /qstash/cancel): never retried, nothing committed.
+  'CANCELLED',
 ] as const;
 
 export const TRANSIENT_CODES = [

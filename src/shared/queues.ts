@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { ImportRequest, JobState } from './contract.js';
 
 export const QUEUE = { importCsv: 'import-csv' } as const;
@@ -28,15 +28,28 @@ export function createImportQueue(connection: ConnectionOptions, prefix: string)
   return new Queue<ImportJobData>(QUEUE.importCsv, { connection, prefix });
 }
 
+/**
+ * Which run of the job this is, as the status document's `attempt` counts: every start, so the
+ * run after a crashed worker's (a stall) or after a shutdown hand-over is the 2nd as well as the
+ * one after a failure. BullMQ's `attemptsMade`, the retry budget, counts failures only.
+ */
+export const runNumber = (job: Job): number => Math.max(job.attemptsStarted, job.attemptsMade + 1);
+
+/** The number of the last run that ended (0 before the first): BullMQ has counted its failure in `attemptsMade`. */
+export const endedRunNumber = (job: Job): number => Math.max(job.attemptsStarted, job.attemptsMade);
+
+/** How BullMQ's failedReason of a cancelled job starts (the processor fails jobs with `CODE: message`). */
+export const CANCELLED_REASON_PREFIX = 'CANCELLED:';
+
 /** BullMQ's state of a job, in the words of the status document. */
-export function toJobState(bullState: string, attemptsMade: number): JobState {
+export function toJobState(bullState: string, attemptsMade: number, failedReason?: string): JobState {
   switch (bullState) {
     case 'active':
       return 'running';
     case 'completed':
       return 'succeeded';
     case 'failed':
-      return 'failed';
+      return failedReason?.startsWith(CANCELLED_REASON_PREFIX) ? 'cancelled' : 'failed';
     case 'delayed':
       return attemptsMade > 0 ? 'retrying' : 'queued';
     default:

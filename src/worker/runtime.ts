@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { createRedis } from '../shared/redis.js';
 import { createStatusStore } from '../shared/status/status-store.js';
 import { createStorage } from '../shared/storage.js';
+import { createCancelWatcher } from './cancel-watcher.js';
 import { startImportWorker, warnUnlessNoEviction, type ImportWorker } from './start-worker.js';
 
 export interface WorkerRuntime {
@@ -19,8 +20,9 @@ export async function startWorkerRuntime(config: WorkerConfig, log: Logger): Pro
   await warnUnlessNoEviction(connection, log);
   const db = createDb(config, log);
   const storage = createStorage(config);
+  const cancels = createCancelWatcher(connection, config.QUEUE_PREFIX, log);
   const importWorker = startImportWorker(
-    { config, db, storage, status: createStatusStore(config, connection), log },
+    { config, db, storage, status: createStatusStore(config, connection), cancels, log },
     connection,
   );
   let stopped: Promise<void> | undefined;
@@ -29,6 +31,7 @@ export async function startWorkerRuntime(config: WorkerConfig, log: Logger): Pro
     stop: (timeoutMs) =>
       (stopped ??= (async () => {
         await importWorker.close(timeoutMs);
+        await cancels.close();
         await db.close();
         storage.close();
         await connection.quit().catch(() => connection.disconnect());

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { ImportResult } from '../shared/contract.js';
 import { QUEUE, type ImportJobData } from '../shared/queues.js';
 import { TimeoutError, withTimeout } from '../shared/with-timeout.js';
-import { recordFailedForGood } from './import-csv/job-status.js';
+import { recordFailedForGood } from './import-csv/run-status.js';
 import { ABORT_REASON, createImportProcessor, type ImportWorkerContext } from './import-csv/processor.js';
 
 export interface ImportWorker {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QSTASH_CANCEL_PATH } from '../../src/api/routes/qstash-cancel.js';
 import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
 import { exited, waitForLog } from '../helpers/processes.js';
@@ -57,6 +58,18 @@ describe('the api in production (NODE_ENV=production)', () => {
         const res = await deliver(body, url);
         expect(res.status, url).toBe(401);
       }
+    });
+
+    it('checks a cancel against its own URL under PUBLIC_URL', async () => {
+      const body = JSON.stringify({ jobId: uniqueJobId('cancel-url') });
+      const cancel = (signedUrl: string) =>
+        fetch(`${api.baseUrl}${QSTASH_CANCEL_PATH}`, {
+          method: 'POST',
+          headers: { 'upstash-signature': signQstash({ key: CURRENT_KEY, url: signedUrl, body }) },
+          body,
+        });
+      expect((await cancel(`${PUBLIC_URL}${QSTASH_IMPORT_PATH}`)).status).toBe(401);
+      expect((await cancel(`${PUBLIC_URL}${QSTASH_CANCEL_PATH}`)).status).toBe(404);
     });
 
     it('accepts the same body signed for PUBLIC_URL', async () => {

@@ -4,24 +4,21 @@ import type { Job, Queue } from 'bullmq';
 import { ImportRequest, type JobState } from '../../shared/contract.js';
 import type { Logger } from '../../shared/logger.js';
 import { JOB, importJobOptions, toJobState, type ImportJobData } from '../../shared/queues.js';
+import { JobStatus } from '../../shared/status/job-status.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
-import { withTimeout } from '../../shared/with-timeout.js';
-import { HttpError, NON_RETRYABLE } from '../errors.js';
+import { parseBody } from '../parse-body.js';
 import { verifyQstash, type QstashKeys } from '../middleware/verify-qstash.js';
-import { queueFailure } from '../queue-failure.js';
+import { callQueue } from '../queue-failure.js';
 
 export const QSTASH_IMPORT_PATH = '/qstash/import';
-
-// BullMQ waits for its connection to be ready before any command, even with the offline queue
-// off; past this, Redis counts as down and QStash is told to retry later. The same bound holds
-// the PING that tells a refused job from an unreachable Redis.
-const QUEUE_TIMEOUT_MS = 2_000;
 
 export interface QstashImportDeps {
   queue: Queue<ImportJobData>;
   /** Answers when the queue's Redis does. */
   pingQueue: () => Promise<unknown>;
   status: StatusStore;
+  /** Whether the jobId was cancelled (and nothing committed): a late delivery then imports nothing. */
+  wasCancelled(jobId: string): Promise<boolean>;
   keys: QstashKeys;
   jobAttempts: number;
   jobBackoffMs: number;
@@ -36,11 +33,17 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
     express.raw({ type: () => true, limit: '64kb' }),
     verifyQstash(deps.keys),
     async (req, res) => {
-      const request = parseRequest(req.body as Buffer);
+      const request = parseBody(ImportRequest, req.body as Buffer, 'import request');
       const jobId = request.jobId;
       const existing = await queueCall(deps, deps.queue.getJob(jobId));
       if (existing) {
         res.status(200).json({ jobId, state: await stateOf(deps, existing) });
+        return;
+      }
+      // Its job may be gone from the queue (taken out when cancelled, or by retention); a run of
+      // a new one would find the key and end at once, but nothing need be queued at all.
+      if (await deps.wasCancelled(jobId)) {
+        res.status(200).json({ jobId, state: 'cancelled' });
         return;
       }
       const deliveryId = randomUUID();
@@ -52,12 +55,7 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
         res.status(200).json({ jobId, state: await stateOf(deps, job) });
         return;
       }
-      await deps.status
-        .transition({
-          jobId, state: 'queued', attempt: 0, progress: { rows: 0, bytes: 0, totalBytes: 0, percent: 0 },
-          queuedAt, updatedAt: queuedAt,
-        })
-        .catch((err: unknown) => deps.log.warn({ err, jobId }, 'could not write queued status'));
+      await new JobStatus({ jobId, attempt: 0, queuedAt }, deps.status, deps.log.child({ jobId })).queued();
       deps.log.info({ jobId, key: request.source.key, messageId: req.get('upstash-message-id') }, 'import queued');
       res.status(202).json({ jobId, state: 'queued' });
     },
@@ -65,22 +63,8 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
   return router;
 }
 
-function parseRequest(body: Buffer): ImportRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'body is not valid JSON', { body: { issues: [] }, headers: NON_RETRYABLE });
-  }
-  const parsed = ImportRequest.safeParse(json);
-  if (!parsed.success) {
-    throw new HttpError(400, 'invalid import request', { body: { issues: parsed.error.issues }, headers: NON_RETRYABLE });
-  }
-  return parsed.data;
-}
-
 async function stateOf(deps: QstashImportDeps, job: Job<ImportJobData>): Promise<JobState> {
-  return toJobState(await queueCall(deps, job.getState()), job.attemptsMade);
+  return toJobState(await queueCall(deps, job.getState()), job.attemptsMade, job.failedReason);
 }
 
 async function enqueue(deps: QstashImportDeps, data: ImportJobData): Promise<void> {
@@ -90,10 +74,4 @@ async function enqueue(deps: QstashImportDeps, data: ImportJobData): Promise<voi
   );
 }
 
-async function queueCall<T>(deps: QstashImportDeps, call: Promise<T>): Promise<T> {
-  try {
-    return await withTimeout(call, QUEUE_TIMEOUT_MS);
-  } catch (err) {
-    throw await queueFailure(err, deps.pingQueue, QUEUE_TIMEOUT_MS);
-  }
-}
+const queueCall = <T>(deps: QstashImportDeps, call: Promise<T>): Promise<T> => callQueue(call, deps.pingQueue);

@@ -77,7 +77,7 @@ export function createStatusStore(config: StatusStoreConfig, redis: IORedis): St
       token: config.UPSTASH_REDIS_REST_TOKEN,
       automaticDeserialization: false,
       enableTelemetry: false,
-      // Our own retry policy lives in the worker's status reporter.
+      // Our own retry policy lives in job-status.ts (final states).
       retry: { retries: 1, backoff: () => 200 },
       // A function, so each request gets a fresh timer (and an abort throws instead of the SDK
       // turning it into a fake 200 answer, as it does for a plain AbortSignal).

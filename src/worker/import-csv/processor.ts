@@ -4,12 +4,14 @@ import { ImportRequest, type ImportResult } from '../../shared/contract.js';
 import type { DbHandle } from '../../shared/db/client.js';
 import { ImportError, toImportError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ImportJobData } from '../../shared/queues.js';
+import { runNumber, type ImportJobData } from '../../shared/queues.js';
+import { cancelledError, type JobStatus } from '../../shared/status/job-status.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import type { Storage } from '../../shared/storage.js';
 import { withTimeout } from '../../shared/with-timeout.js';
+import type { CancelWatch, CancelWatcher } from '../cancel-watcher.js';
 import { importCsv } from './import-csv.js';
-import { JobStatus, runNumber } from './job-status.js';
+import { runStatus } from './run-status.js';
 import { s3Source } from './s3-source.js';
 
 export interface ImportWorkerContext {
@@ -17,6 +19,7 @@ export interface ImportWorkerContext {
   db: DbHandle;
   storage: Storage;
   status: StatusStore;
+  cancels: CancelWatcher;
   log: Logger;
 }
 
@@ -29,16 +32,19 @@ const LOCK_CHECK_TIMEOUT_MS = 5_000;
 /**
  * The BullMQ boundary: validates job data, runs the import, mirrors status, and turns errors
  * into BullMQ outcomes: permanent → UnrecoverableError (no retry), transient → rethrown (retried
- * with backoff), interrupted by shutdown → straight back to the queue without using an attempt.
+ * with backoff), interrupted by shutdown → straight back to the queue without using an attempt,
+ * cancelled (DESIGN §13) → failed for good with CANCELLED, rolled back, status `cancelled`.
  * A run that lost the job's lock to another worker commits nothing, deletes nothing and says
  * nothing about the job: it is that worker's now (DESIGN §7).
  */
 export function createImportProcessor(ctx: ImportWorkerContext): Processor<ImportJobData, ImportResult> {
-  return async (job, token, signal) => {
+  return async (job, token, queueSignal) => {
     const log = ctx.log.child({ jobId: job.id, attempt: runNumber(job), key: job.data?.request?.source?.key });
-    const status = new JobStatus(job, ctx.status, log);
+    const status = runStatus(job, ctx.status, log);
     const request = await parseJobData(job, status);
     const lock = jobLock(job, token, ctx.config.LOCK_DURATION_MS);
+    const cancel = ctx.cancels.watch(String(job.id));
+    const signal = queueSignal ? AbortSignal.any([queueSignal, cancel.signal]) : cancel.signal;
     try {
       const result = await importCsv(request, {
         db: ctx.db.db,
@@ -51,10 +57,16 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
         progressEvery: ctx.config.PROGRESS_REPORT_INTERVAL,
         onProgress: status.progress,
         onStart: async () => {
+          // A job cancelled while it waited, or just as this worker took it, never reads its file.
+          await cancel.confirmNotCancelled();
           await status.running();
           log.info('import started');
         },
-        beforeCommit: lock.confirm,
+        // Past this a cancel loses to the COMMIT: the list stands, and the job succeeded.
+        beforeCommit: async () => {
+          await lock.confirm();
+          await cancel.confirmNotCancelled();
+        },
       });
       // A run that only found the list committed nothing, so it has not asked for the lock yet.
       if (result.alreadyImported && !(await lock.held().catch(() => true))) throw new ImportError('LOCK_LOST', 'another worker took this job over');
@@ -69,6 +81,11 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
         // The job is not ours to fail or requeue (BullMQ would refuse for want of the lock).
         throw new WaitingError();
       }
+      if (await wasCancelled(error, cancel)) {
+        await status.cancelled();
+        log.info('import cancelled; nothing was committed');
+        throw unrecoverable(cancelledError());
+      }
       if (error.code === 'SHUTTING_DOWN' && signal?.aborted && token) {
         await job.moveToWait(token);
         await status.requeued();
@@ -80,8 +97,18 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
       log[error.retryable ? 'warn' : 'info']({ err: error, code: error.code, willRetry }, 'import failed');
       if (!error.retryable) throw unrecoverable(error);
       throw error;
+    } finally {
+      cancel.stop();
     }
   };
+}
+
+/**
+ * A run that failed while a cancel was recorded ends cancelled, whatever it failed of (the abort
+ * surfaces as an interrupted pipeline): it is never retried nor handed back to the queue.
+ */
+async function wasCancelled(error: ImportError, cancel: CancelWatch): Promise<boolean> {
+  return error.code === 'CANCELLED' || cancel.signal.aborted || (await cancel.requested());
 }
 
 /** A job whose data is not an import request can never run: failed for good, and said so. */
@@ -94,7 +121,7 @@ async function parseJobData(job: Job<ImportJobData>, status: JobStatus): Promise
   throw unrecoverable(error);
 }
 
-/** BullMQ's "do not retry", carrying the ImportError for the `failed` listener (job-status.ts). */
+/** BullMQ's "do not retry", carrying the ImportError for the `failed` listener (run-status.ts). */
 function unrecoverable(error: ImportError): UnrecoverableError {
   const failure = new UnrecoverableError(`${error.code}: ${error.message}`);
   failure.cause = error;

@@ -1,0 +1,129 @@
+import { isFinalState, type ImportResult, type JobState, type Progress, type StatusDocument } from '../contract.js';
+import { ImportError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { StatusStore } from './status-store.js';
+
+const PROGRESS_MIN_INTERVAL_MS = 1_000;
+const FINAL_WRITE_DELAYS_MS = [0, 250, 1_000, 2_000, 4_000];
+const NO_PROGRESS: Progress = { rows: 0, bytes: 0, totalBytes: 0, percent: 0 };
+
+/** Which job, which run of it (the status document's `attempt`), and when it was queued. */
+export interface JobRun {
+  jobId: string;
+  attempt: number;
+  queuedAt: string;
+  /** Set for a run a worker started; absent for a job cancelled before it ran. */
+  startedAt?: string;
+}
+
+export interface JobStatusOptions {
+  /** Mirrors progress to the queue as well (the dashboard); best-effort like the status write. */
+  reportProgress?(progress: Progress): Promise<void>;
+  now?(): Date;
+}
+
+/** What a cancelled job's document says, wherever the cancel caught it (DESIGN §13). */
+export const cancelledError = (): ImportError =>
+  new ImportError('CANCELLED', 'the import was cancelled; nothing was imported');
+
+/**
+ * A job's life as the status document tells it: every state change of a job goes through here
+ * (STYLE §9: the api's webhook and cancel routes, the processor, the handler of jobs BullMQ ends),
+ * and the store's transition refuses any that would go backwards (DESIGN §3). One instance
+ * speaks for one run. Progress is best-effort and throttled; a final state is retried, then given
+ * up loudly. Nothing here ever fails the import. Plain data in, so the api needs no BullMQ job.
+ */
+export class JobStatus {
+  private doc: StatusDocument;
+  private lastProgressAt = 0;
+  private pending: Promise<unknown> | undefined;
+  private finished = false;
+  private readonly now: () => Date;
+
+  constructor(
+    run: JobRun,
+    private readonly store: StatusStore,
+    private readonly log: Logger,
+    private readonly options: JobStatusOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.doc = {
+      jobId: run.jobId,
+      state: run.startedAt ? 'running' : 'queued',
+      attempt: run.attempt,
+      progress: NO_PROGRESS,
+      queuedAt: run.queuedAt,
+      ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+      updatedAt: this.now().toISOString(),
+    };
+  }
+
+  /** The webhook queued the job; a write that loses to a later state is no failure. */
+  async queued(): Promise<void> {
+    await this.write({ state: 'queued' }).catch((err: unknown) => this.log.warn({ err }, 'could not write queued status'));
+  }
+
+  async running(): Promise<void> {
+    await this.write({ state: 'running' }).catch((err: unknown) => this.log.warn({ err }, 'could not write running status'));
+  }
+
+  /** Called every PROGRESS_REPORT_INTERVAL rows; writes at most once a second, one write at a time. */
+  progress = (progress: Progress): void => {
+    const at = Date.now();
+    if (this.finished || this.pending || at - this.lastProgressAt < PROGRESS_MIN_INTERVAL_MS) return;
+    this.lastProgressAt = at;
+    this.pending = Promise.allSettled([this.write({ progress }), this.reportProgress(progress)]).then((results) => {
+      for (const r of results) if (r.status === 'rejected') this.log.debug({ err: r.reason }, 'progress write failed');
+      this.pending = undefined;
+    });
+  };
+
+  async succeeded(result: ImportResult): Promise<void> {
+    const progress = { ...this.doc.progress, rows: result.rows, percent: 100 };
+    await this.reportProgress(progress).catch(() => undefined);
+    await this.finish({ state: 'succeeded', result, progress });
+  }
+
+  async failed(state: Extract<JobState, 'failed' | 'retrying'>, error: ImportError): Promise<void> {
+    await this.finish({ state, error: error.toJSON() });
+  }
+
+  /** Final, and never started over (the store's rule): no later run or redelivery revives the job. */
+  async cancelled(): Promise<void> {
+    await this.finish({ state: 'cancelled', error: cancelledError().toJSON() });
+  }
+
+  /** The attempt was interrupted by shutdown and the job went straight back to the queue. */
+  async requeued(): Promise<void> {
+    await this.finish({ state: 'queued' });
+  }
+
+  private async finish(patch: Partial<StatusDocument>): Promise<void> {
+    this.finished = true;
+    // A progress write still on its way must not land after this one (the store would refuse it
+    // by its older updatedAt, but then the final state would not be the last word).
+    await this.pending;
+    const update = { ...patch, ...(patch.state && isFinalState(patch.state) ? { finishedAt: this.now().toISOString() } : {}) };
+    for (const [i, delay] of FINAL_WRITE_DELAYS_MS.entries()) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      try {
+        const written = await this.write(update);
+        if (!written) this.log.info({ state: patch.state }, 'status not written: the document already records a later or final state');
+        return;
+      } catch (err) {
+        if (i === FINAL_WRITE_DELAYS_MS.length - 1) {
+          this.log.error({ err, state: patch.state }, 'could not write the final job status; the status store is unreachable');
+        }
+      }
+    }
+  }
+
+  private write(patch: Partial<StatusDocument>): Promise<boolean> {
+    this.doc = { ...this.doc, ...patch, updatedAt: this.now().toISOString() };
+    return this.store.transition(this.doc);
+  }
+
+  private reportProgress(progress: Progress): Promise<void> {
+    return this.options.reportProgress?.(progress) ?? Promise.resolve();
+  }
+}
