@@ -4,6 +4,8 @@ import type { Logger } from '../shared/logger.js';
 import type { ImportJobData } from '../shared/queues.js';
 import type { StatusStore } from '../shared/status/status-store.js';
 import { dashboardRouter, type DashboardOptions } from './dashboard.js';
+import { metricsHandler } from '../shared/metrics/metrics-handler.js';
+import type { ApiMetrics } from './metrics.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { healthRouter, type ReadinessCheck } from './routes/health.js';
 import { qstashImportRouter } from './routes/qstash-import.js';
@@ -19,6 +21,9 @@ export interface AppDeps {
   jobBackoffMs: number;
   readiness: Record<string, ReadinessCheck>;
   dashboard?: DashboardOptions;
+  metrics: ApiMetrics;
+  /** `/metrics` is served only when set (else it is a 404 like any unknown path). */
+  metricsToken?: string;
   log: Logger;
 }
 
@@ -29,6 +34,9 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', true);
   app.use(healthRouter(deps.readiness, deps.log));
   app.use(qstashImportRouter(deps));
+  if (deps.metricsToken) {
+    app.get('/metrics', metricsHandler(deps.metrics, deps.metricsToken, (err) => deps.log.warn({ err }, 'metrics scrape failed')));
+  }
   if (deps.dashboard) app.use(dashboardRouter([deps.queue], deps.dashboard));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

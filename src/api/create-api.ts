@@ -7,6 +7,7 @@ import { createImportQueue } from '../shared/queues.js';
 import { createRedis } from '../shared/redis.js';
 import { createStatusStore } from '../shared/status/status-store.js';
 import { buildApp } from './app.js';
+import { createApiMetrics } from './metrics.js';
 import { QSTASH_IMPORT_PATH } from './routes/qstash-import.js';
 
 export interface Api {
@@ -22,6 +23,7 @@ export function createApi(config: ApiConfig, log: Logger): Api {
   const queue = createImportQueue(redis, config.QUEUE_PREFIX);
   queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
   const db = createDb({ DATABASE_URL: config.DATABASE_URL, PG_POOL_MAX: 2 }, log);
+  const metrics = createApiMetrics(queue, (err) => log.warn({ err }, 'could not read the queue for /metrics'));
   const publicUrl = config.PUBLIC_URL ? new URL(config.PUBLIC_URL) : undefined;
   const publicPrefix = publicUrl?.pathname.replace(/\/$/, '') ?? '';
 
@@ -47,6 +49,8 @@ export function createApi(config: ApiConfig, log: Logger): Api {
             publicPrefix,
           }
         : undefined,
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
     log,
   });
 

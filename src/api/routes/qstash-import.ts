@@ -7,6 +7,7 @@ import { JOB, importJobOptions, toJobState, type ImportJobData } from '../../sha
 import type { StatusStore } from '../../shared/status/status-store.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import { HttpError, NON_RETRYABLE } from '../errors.js';
+import type { ApiMetrics } from '../metrics.js';
 import { verifyQstash, type QstashKeys } from '../middleware/verify-qstash.js';
 import { queueFailure } from '../queue-failure.js';
 
@@ -25,6 +26,7 @@ export interface QstashImportDeps {
   keys: QstashKeys;
   jobAttempts: number;
   jobBackoffMs: number;
+  metrics: Pick<ApiMetrics, 'countDelivery'>;
   log: Logger;
 }
 
@@ -33,6 +35,7 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
   const router = Router();
   router.post(
     QSTASH_IMPORT_PATH,
+    deps.metrics.countDelivery,
     express.raw({ type: () => true, limit: '64kb' }),
     verifyQstash(deps.keys),
     async (req, res) => {
