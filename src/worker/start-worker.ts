@@ -23,6 +23,9 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
     stalledInterval: config.STALLED_INTERVAL_MS,
     maxStalledCount: config.MAX_STALLED_COUNT,
     name: `${hostname()}:${process.pid}`,
+    // Keeps the completed/failed totals that /metrics exports (bullmq_job_*_total); every scrape
+    // reads all the per-minute points, so keep an hour of them, not BullMQ's suggested weeks.
+    metrics: { maxDataPoints: 60 },
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('failed', (job, err) => {

@@ -35,6 +35,8 @@ export interface ImportDeps {
   idleTimeoutMs?: number;
   progressEvery?: number;
   onProgress?(progress: Progress): void;
+  /** Each chunk's size as it is read from the source, every pass included (for metrics). */
+  onBytesRead?(bytes: number): void;
 }
 
 /**
@@ -89,7 +91,11 @@ async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Pro
     throw new ImportError('FILE_TOO_LARGE', `the file is ${formatBytes(totalBytes)}; the limit is ${formatBytes(limits.MAX_FILE_SIZE)}`);
   }
   let bytes = 0;
-  const chunks = guardSource(stream, { maxBytes: limits.MAX_FILE_SIZE, idleTimeoutMs: deps.idleTimeoutMs, onBytes: (n) => (bytes = n) });
+  const onBytes = (n: number) => {
+    deps.onBytesRead?.(n - bytes);
+    bytes = n;
+  };
+  const chunks = guardSource(stream, { maxBytes: limits.MAX_FILE_SIZE, idleTimeoutMs: deps.idleTimeoutMs, onBytes });
   try {
     return await readAndWrite(job, deps, plan, { chunks, totalBytes, bytes: () => bytes });
   } finally {
