@@ -46,6 +46,7 @@ export function createApi(config: ApiConfig, log: Logger): Api {
             username: config.BULL_BOARD_USERNAME,
             password: config.BULL_BOARD_PASSWORD,
             readOnly: config.BULL_BOARD_READ_ONLY,
+            showStackTraces: config.NODE_ENV !== 'production',
             publicPrefix,
           }
         : undefined,

@@ -72,7 +72,8 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
       outcome.finish(willRetry ? 'retrying' : 'failed', { code: error.code });
       log[error.retryable ? 'warn' : 'info']({ err: error, code: error.code, willRetry }, 'import failed');
       if (!error.retryable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
-      throw error;
+      // BullMQ keeps the message as the job's failedReason: `CODE: message` on the dashboard, as for permanent errors.
+      throw new Error(`${error.code}: ${error.message}`, { cause: error });
     }
   };
 }
