@@ -95,7 +95,7 @@ describe('the dashboard in production', () => {
 
   it('shows a failure as CODE: message with no stack trace, in the listing and on the job page', async () => {
     const stored = await board.bull.queue.getJob(board.bad.jobId);
-    expect(stored?.stacktrace.length).toBeGreaterThan(0);
+    expect(stored?.stacktrace?.length).toBeGreaterThan(0);
     for (const job of [(await board.jobs('failed'))[0]!, await board.job(board.bad.jobId)]) {
       expect(job.failedReason).toMatch(/^JSON_PARSE_ERROR: /);
       expect(job.stacktrace).toEqual([]);
