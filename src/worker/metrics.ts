@@ -9,6 +9,7 @@ export interface WorkerMetrics extends MetricsSource {
   rows: Counter;
   bytes: Counter;
   duration: Histogram<'outcome'>;
+  stalled: Counter;
 }
 
 // From a small file's tenth of a second to a 200 MiB one's many minutes.
@@ -35,6 +36,11 @@ export function createWorkerMetrics(): WorkerMetrics {
       help: 'How long an import attempt ran, from its start in this worker to its outcome',
       labelNames: ['outcome'] as const,
       buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    }),
+    stalled: new Counter({
+      name: 'csv_import_stalled_jobs_total',
+      help: 'Jobs this worker found stalled (their worker died or blocked) and put back to run again',
       registers,
     }),
   };

@@ -28,6 +28,8 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
     metrics: { maxDataPoints: 60 },
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
+  // Whichever worker's stall check finds a job whose lock expired reports it, once.
+  worker.on('stalled', () => ctx.metrics.stalled.inc());
   worker.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, err: err.message }, 'job failed for good');
   });

@@ -1,6 +1,11 @@
 import { Writable } from 'node:stream';
+import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkerConfig } from '../../src/shared/config.js';
+import { ImportRequest } from '../../src/shared/contract.js';
+import { JOB, QUEUE, importJobOptions } from '../../src/shared/queues.js';
+import { createRedis } from '../../src/shared/redis.js';
+import { openImportQueue } from '../helpers/import-queue.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createWorkerMetrics } from '../../src/worker/metrics.js';
 import { startMetricsServer } from '../../src/worker/metrics-server.js';
@@ -23,7 +28,11 @@ beforeAll(async () => {
       done();
     },
   });
-  const config = loadWorkerConfig({ ...service.env, METRICS_PORT: '0', METRICS_TOKEN: TOKEN, PROGRESS_REPORT_INTERVAL: '100' });
+  // Short locks and stall checks, so a stalled job is found within seconds.
+  const config = loadWorkerConfig({
+    ...service.env, METRICS_PORT: '0', METRICS_TOKEN: TOKEN, PROGRESS_REPORT_INTERVAL: '100',
+    LOCK_DURATION_MS: '1000', STALLED_INTERVAL_MS: '1000',
+  });
   worker = await startWorkerRuntime(config, createLogger({ LOG_LEVEL: 'info' }, 'worker', capture));
   metricsUrl = `http://127.0.0.1:${worker.metricsServer!.port}/metrics`;
 });
@@ -102,6 +111,30 @@ describe('a worker /metrics', () => {
       (before.value('csv_import_imports_total', { outcome: 'failed', code: 'JSON_PARSE_ERROR' }) ?? 0) + 1,
     );
     expect(after.value('csv_import_rows_total')).toBe(before.value('csv_import_rows_total'));
+  });
+
+  it('counts a job found stalled: taken by a worker that then went silent', async () => {
+    const before = (await scrape()).value('csv_import_stalled_jobs_total')!;
+    const jobId = uniqueJobId('stalled');
+    const key = `uploads/${jobId}.csv`;
+    await service.s3.storage.put(key, rowsCsv(3));
+    const bull = openImportQueue(service);
+    // A worker that takes the job with a lock and never renews it: a process frozen or killed mid-import.
+    const connection = createRedis(service.env.REDIS_URL!, 'worker');
+    const silent = new Worker(QUEUE.importCsv, null, { connection, prefix: service.env.QUEUE_PREFIX, lockDuration: 1_000, autorun: false });
+    try {
+      await worker.importWorker.worker.pause(true);
+      await bull.queue.add(JOB.importCsv, { request: ImportRequest.parse(importRequest(jobId, key)), deliveryId: 'd', queuedAt: new Date().toISOString() }, { ...importJobOptions(3, 100), jobId });
+      expect((await silent.getNextJob('silent-token'))?.id).toBe(jobId);
+      worker.importWorker.worker.resume();
+      const status = await service.waitForState(jobId, ['succeeded', 'failed'], 20_000);
+      expect(status.state).toBe('succeeded');
+      expect((await scrape()).value('csv_import_stalled_jobs_total')).toBe(before + 1);
+    } finally {
+      await silent.close(true);
+      connection.disconnect();
+      await bull.close();
+    }
   });
 
   it('is served without a token when METRICS_TOKEN is not set', async () => {
