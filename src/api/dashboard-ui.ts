@@ -19,13 +19,19 @@ const EXTERNAL_LINK_TAG = /<link\b[^>]*\bhref\s*=\s*["'](?:[a-z][a-z0-9+.-]*:)?\
  */
 export function ownOriginUi(): string {
   const original = dirname(createRequire(import.meta.url).resolve('@bull-board/ui/package.json'));
-  const template = readFileSync(join(original, 'dist', 'index.ejs'), 'utf8').replace(EXTERNAL_LINK_TAG, '');
-  if (EXTERNAL_URL.test(template)) {
-    throw new Error('the Bull Board page template loads a resource from another origin that could not be removed');
-  }
+  const template = withoutOutsideLinks(readFileSync(join(original, 'dist', 'index.ejs'), 'utf8'));
   const copy = mkdtempSync(join(tmpdir(), 'csv-import-bull-board-'));
   mkdirSync(join(copy, 'dist'));
   writeFileSync(join(copy, 'dist', 'index.ejs'), template);
   symlinkSync(join(original, 'dist', 'static'), join(copy, 'dist', 'static'), 'dir');
   return copy;
+}
+
+/** The template without its `<link>`s to other origins; throws if anything else would still leave. */
+export function withoutOutsideLinks(template: string): string {
+  const cleaned = template.replace(EXTERNAL_LINK_TAG, '');
+  if (EXTERNAL_URL.test(cleaned)) {
+    throw new Error('the Bull Board page template loads a resource from another origin that could not be removed');
+  }
+  return cleaned;
 }
