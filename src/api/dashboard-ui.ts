@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,9 @@ export function ownOriginUi(): string {
   mkdirSync(join(copy, 'dist'));
   writeFileSync(join(copy, 'dist', 'index.ejs'), template);
   symlinkSync(join(original, 'dist', 'static'), join(copy, 'dist', 'static'), 'dir');
+  // A directory of its own per process (mkdtemp): a fixed path in a shared temp directory could be
+  // made first by another user, and bull-board runs the template it finds there. Gone at exit.
+  process.once('exit', () => rmSync(copy, { recursive: true, force: true }));
   return copy;
 }
 
