@@ -6,6 +6,8 @@ import type { ImportJobData } from '../shared/queues.js';
 import type { StatusStore } from '../shared/status/status-store.js';
 import { wasCancelled } from './cancel-job.js';
 import { dashboardRouter, type DashboardOptions } from './dashboard.js';
+import { metricsHandler } from '../shared/metrics/metrics-handler.js';
+import type { ApiMetrics } from './metrics.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { healthRouter, type ReadinessCheck } from './routes/health.js';
 import { QSTASH_CANCEL_PATH, qstashCancelRouter } from './routes/qstash-cancel.js';
@@ -30,6 +32,9 @@ export interface AppDeps {
   jobBackoffMs: number;
   readiness: Record<string, ReadinessCheck>;
   dashboard?: DashboardOptions;
+  metrics: ApiMetrics;
+  /** `/metrics` is served only when set (else it is a 404 like any unknown path). */
+  metricsToken?: string;
   log: Logger;
 }
 
@@ -43,6 +48,9 @@ export function buildApp(deps: AppDeps): Express {
   app.use(healthRouter(deps.readiness, deps.log));
   app.use(qstashImportRouter({ ...deps, keys: keysFor(QSTASH_IMPORT_PATH), wasCancelled: (jobId) => wasCancelled(cancels, jobId) }));
   app.use(qstashCancelRouter({ ...cancels, keys: keysFor(QSTASH_CANCEL_PATH) }));
+  if (deps.metricsToken) {
+    app.get('/metrics', metricsHandler(deps.metrics, deps.metricsToken, (err) => deps.log.warn({ err }, 'metrics scrape failed')));
+  }
   if (deps.dashboard) app.use(dashboardRouter([deps.queue], deps.dashboard));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -9,6 +9,7 @@ import { createRedis } from '../shared/redis.js';
 import { createStatusStore } from '../shared/status/status-store.js';
 import { buildApp } from './app.js';
 import { HttpError } from './errors.js';
+import { createApiMetrics } from './metrics.js';
 
 export interface Api {
   app: Express;
@@ -23,6 +24,7 @@ export function createApi(config: ApiConfig, log: Logger): Api {
   const queue = createImportQueue(redis, config.QUEUE_PREFIX);
   queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
   const db = createDb({ DATABASE_URL: config.DATABASE_URL, PG_POOL_MAX: 2 }, log);
+  const metrics = createApiMetrics(queue, (err) => log.warn({ err }, 'could not read the queue for /metrics'));
   const publicUrl = config.PUBLIC_URL ? new URL(config.PUBLIC_URL) : undefined;
   const publicPrefix = publicUrl?.pathname.replace(/\/$/, '') ?? '';
 
@@ -52,9 +54,12 @@ export function createApi(config: ApiConfig, log: Logger): Api {
             username: config.BULL_BOARD_USERNAME,
             password: config.BULL_BOARD_PASSWORD,
             readOnly: config.BULL_BOARD_READ_ONLY,
+            showStackTraces: config.NODE_ENV !== 'production',
             publicPrefix,
           }
         : undefined,
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
     log,
   });
 

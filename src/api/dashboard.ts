@@ -1,9 +1,10 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import { Router, type Express, type RequestHandler } from 'express';
+import { importQueueAdapter } from './dashboard-jobs.js';
+import { ownOriginUi } from './dashboard-ui.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -11,6 +12,8 @@ export interface DashboardOptions {
   username: string;
   password: string;
   readOnly: boolean;
+  /** Off in production: a failure shows as `CODE: message` alone. */
+  showStackTraces: boolean;
   /** The path prefix a proxy serves this app under (from PUBLIC_URL), e.g. `/csv-import`. */
   publicPrefix: string;
 }
@@ -20,9 +23,9 @@ export function dashboardRouter(queues: Queue[], options: DashboardOptions): Rou
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(`${options.publicPrefix.replace(/\/$/, '')}${DASHBOARD_PATH}`);
   createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: options.readOnly })),
+    queues: queues.map((q) => importQueueAdapter(q, { readOnly: options.readOnly, showStackTraces: options.showStackTraces })),
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'CSV imports' } },
+    options: { uiBasePath: ownOriginUi(), uiConfig: { boardTitle: 'CSV imports' } },
   });
   const board = serverAdapter.getRouter() as Express;
   // bull-board serves from an Express app of its own, which doesn't inherit the api's settings.

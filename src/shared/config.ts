@@ -20,6 +20,8 @@ const optionalString = emptyIsUnset(z.string().optional());
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   emptyIsUnset(z.enum(values).default(fallback as never));
 const nonEmpty = (fallback: string) => emptyIsUnset(z.string().min(1).default(fallback));
+/** A bearer token guessing cannot find: short ones are refused rather than trusted. */
+const metricsToken = emptyIsUnset(z.string().min(16, 'must be at least 16 characters').optional());
 
 const Base = z.object({
   NODE_ENV: oneOf(['development', 'test', 'production'], 'development'),
@@ -94,6 +96,8 @@ const Api = Base.extend(Redis.shape)
     BULL_BOARD_USERNAME: optionalString,
     BULL_BOARD_PASSWORD: optionalString,
     BULL_BOARD_READ_ONLY: bool(false),
+    /** `/metrics` is served only when set, to requests bearing it (DESIGN §8, §14). */
+    METRICS_TOKEN: metricsToken,
   })
   .extend(Jobs.shape)
   .refine(upstashPair, upstashIssue)
@@ -121,6 +125,9 @@ const Worker = Base.extend(Redis.shape)
     SHUTDOWN_TIMEOUT_MS: int(0, 20_000),
     DELETE_R2_AFTER_IMPORT: bool(false),
     PG_POOL_MAX: int(1, 10),
+    /** The port of this worker's own `/metrics`; none when unset (0: any free port). */
+    METRICS_PORT: optionalInt(0),
+    METRICS_TOKEN: metricsToken,
   })
   .extend(Jobs.shape)
   .refine(requireEndpoint, endpointIssue)

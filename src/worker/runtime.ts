@@ -5,10 +5,15 @@ import { createRedis } from '../shared/redis.js';
 import { createStatusStore } from '../shared/status/status-store.js';
 import { createStorage } from '../shared/storage.js';
 import { createCancelWatcher } from './cancel-watcher.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { startImportWorker, warnUnlessNoEviction, type ImportWorker } from './start-worker.js';
 
 export interface WorkerRuntime {
   importWorker: ImportWorker;
+  metrics: WorkerMetrics;
+  /** This worker's `/metrics`, when METRICS_PORT is set. */
+  metricsServer?: MetricsServer;
   /** Bounded shutdown (DESIGN §7): drain or abort jobs within timeoutMs, then close connections. */
   stop(timeoutMs: number): Promise<void>;
 }
@@ -21,17 +26,25 @@ export async function startWorkerRuntime(config: WorkerConfig, log: Logger): Pro
   const db = createDb(config, log);
   const storage = createStorage(config);
   const cancels = createCancelWatcher(connection, config.QUEUE_PREFIX, log);
+  const metrics = createWorkerMetrics();
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(metrics, { port: config.METRICS_PORT, token: config.METRICS_TOKEN, log });
   const importWorker = startImportWorker(
-    { config, db, storage, status: createStatusStore(config, connection), cancels, log },
+    { config, db, storage, status: createStatusStore(config, connection), cancels, metrics, log },
     connection,
   );
   let stopped: Promise<void> | undefined;
   return {
     importWorker,
+    metrics,
+    metricsServer,
     stop: (timeoutMs) =>
       (stopped ??= (async () => {
         await importWorker.close(timeoutMs);
         await cancels.close();
+        await metricsServer?.close();
         await db.close();
         storage.close();
         await connection.quit().catch(() => connection.disconnect());

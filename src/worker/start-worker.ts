@@ -24,8 +24,13 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
     stalledInterval: config.STALLED_INTERVAL_MS,
     maxStalledCount: config.MAX_STALLED_COUNT,
     name: `${hostname()}:${process.pid}`,
+    // Keeps the completed/failed totals that /metrics exports (bullmq_job_*_total); every scrape
+    // reads all the per-minute points, so keep an hour of them, not BullMQ's suggested weeks.
+    metrics: { maxDataPoints: 60 },
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
+  // Whichever worker's stall check finds a job whose lock expired reports it, once.
+  worker.on('stalled', () => ctx.metrics.stalled.inc());
   // Another worker may own the job now (its lock lapsed, a stall check handed it on): stop at once.
   worker.on('lockRenewalFailed', (jobIds) => {
     for (const jobId of jobIds) worker.cancelJob(jobId, ABORT_REASON.lockLost);

@@ -80,7 +80,8 @@ describe('job failures', () => {
 
     const status = await service.waitForState(jobId, ['failed', 'succeeded']);
     expect(status).toMatchObject({ state: 'failed', attempt: 3, error: { code: 'STORAGE_UNAVAILABLE', retryable: true } });
-    expect(await bullJob(jobId)).toMatchObject({ state: 'failed', attemptsMade: 3 });
+    // The dashboard shows failedReason: the code leads it for a transient error too.
+    expect(await bullJob(jobId)).toMatchObject({ state: 'failed', attemptsMade: 3, failedReason: expect.stringMatching(/^STORAGE_UNAVAILABLE: /) });
   });
 
   it('fails a missing file as FILE_NOT_FOUND naming the key', async () => {

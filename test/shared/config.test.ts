@@ -37,6 +37,15 @@ describe('configuration', () => {
     expect(loadApiConfig({ ...apiEnv, STATUS_KEY_PREFIX: 'staging:job:' }).STATUS_KEY_PREFIX).toBe('staging:job:');
   });
 
+  it('takes METRICS_PORT and METRICS_TOKEN, an empty one as unset, and refuses a short token', () => {
+    expect(loadWorkerConfig({ ...workerEnv, METRICS_PORT: '9464', METRICS_TOKEN: 'a-token-of-16-chars' })).toMatchObject({
+      METRICS_PORT: 9464, METRICS_TOKEN: 'a-token-of-16-chars',
+    });
+    const unset = loadWorkerConfig({ ...workerEnv, METRICS_PORT: '', METRICS_TOKEN: '' });
+    expect([unset.METRICS_PORT, unset.METRICS_TOKEN]).toEqual([undefined, undefined]);
+    expect(problemsOf(() => loadWorkerConfig({ ...workerEnv, METRICS_TOKEN: 'short' }))).toEqual(['METRICS_TOKEN: must be at least 16 characters']);
+  });
+
   it('parses booleans strictly: "false" is false', () => {
     expect(loadWorkerConfig({ ...workerEnv, DELETE_R2_AFTER_IMPORT: 'false' }).DELETE_R2_AFTER_IMPORT).toBe(false);
     expect(loadWorkerConfig({ ...workerEnv, DELETE_R2_AFTER_IMPORT: 'true' }).DELETE_R2_AFTER_IMPORT).toBe(true);

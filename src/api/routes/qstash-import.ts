@@ -7,6 +7,7 @@ import { JOB, importJobOptions, toJobState, type ImportJobData } from '../../sha
 import { JobStatus } from '../../shared/status/job-status.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import { parseBody } from '../parse-body.js';
+import type { ApiMetrics } from '../metrics.js';
 import { verifyQstash, type QstashKeys } from '../middleware/verify-qstash.js';
 import { callQueue } from '../queue-failure.js';
 
@@ -22,6 +23,7 @@ export interface QstashImportDeps {
   keys: QstashKeys;
   jobAttempts: number;
   jobBackoffMs: number;
+  metrics: Pick<ApiMetrics, 'countDelivery'>;
   log: Logger;
 }
 
@@ -30,6 +32,7 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
   const router = Router();
   router.post(
     QSTASH_IMPORT_PATH,
+    deps.metrics.countDelivery,
     express.raw({ type: () => true, limit: '64kb' }),
     verifyQstash(deps.keys),
     async (req, res) => {

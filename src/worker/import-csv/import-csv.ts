@@ -40,6 +40,8 @@ export interface ImportDeps {
   onStart?(): Promise<void>;
   /** The last word before COMMIT: throwing rolls the import back (a worker that lost the job's lock). */
   beforeCommit?(): Promise<void>;
+  /** Each chunk's size as it is read from the source, every pass included (for metrics). */
+  onBytesRead?(bytes: number): void;
 }
 
 /**
@@ -115,7 +117,11 @@ async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Pro
     throw new ImportError('FILE_TOO_LARGE', `the file is ${formatBytes(totalBytes)}; the limit is ${formatBytes(limits.MAX_FILE_SIZE)}`);
   }
   let bytes = 0;
-  const chunks = guardSource(stream, { maxBytes: limits.MAX_FILE_SIZE, idleTimeoutMs: deps.idleTimeoutMs, onBytes: (n) => (bytes = n) });
+  const onBytes = (n: number) => {
+    deps.onBytesRead?.(n - bytes);
+    bytes = n;
+  };
+  const chunks = guardSource(stream, { maxBytes: limits.MAX_FILE_SIZE, idleTimeoutMs: deps.idleTimeoutMs, onBytes });
   try {
     return await readAndWrite(job, deps, plan, { chunks, totalBytes, bytes: () => bytes });
   } finally {

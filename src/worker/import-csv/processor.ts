@@ -10,6 +10,8 @@ import type { StatusStore } from '../../shared/status/status-store.js';
 import type { Storage } from '../../shared/storage.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import type { CancelWatch, CancelWatcher } from '../cancel-watcher.js';
+import { startImportOutcome, type ImportOutcomeReport } from '../import-outcome.js';
+import type { WorkerMetrics } from '../metrics.js';
 import { importCsv } from './import-csv.js';
 import { runStatus } from './run-status.js';
 import { s3Source } from './s3-source.js';
@@ -20,6 +22,7 @@ export interface ImportWorkerContext {
   storage: Storage;
   status: StatusStore;
   cancels: CancelWatcher;
+  metrics: WorkerMetrics;
   log: Logger;
 }
 
@@ -41,7 +44,8 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
   return async (job, token, queueSignal) => {
     const log = ctx.log.child({ jobId: job.id, attempt: runNumber(job), key: job.data?.request?.source?.key });
     const status = runStatus(job, ctx.status, log);
-    const request = await parseJobData(job, status);
+    const outcome = startImportOutcome(ctx.metrics, log);
+    const request = await parseJobData(job, status, outcome);
     const lock = jobLock(job, token, ctx.config.LOCK_DURATION_MS);
     const cancel = ctx.cancels.watch(String(job.id));
     const signal = queueSignal ? AbortSignal.any([queueSignal, cancel.signal]) : cancel.signal;
@@ -55,7 +59,11 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
         signal,
         idleTimeoutMs: ctx.config.STORAGE_IDLE_TIMEOUT_MS,
         progressEvery: ctx.config.PROGRESS_REPORT_INTERVAL,
-        onProgress: status.progress,
+        onProgress: (progress) => {
+          outcome.progress(progress);
+          status.progress(progress);
+        },
+        onBytesRead: outcome.bytesRead,
         onStart: async () => {
           // A job cancelled while it waited, or just as this worker took it, never reads its file.
           await cancel.confirmNotCancelled();
@@ -71,32 +79,38 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
       // A run that only found the list committed nothing, so it has not asked for the lock yet.
       if (result.alreadyImported && !(await lock.held().catch(() => true))) throw new ImportError('LOCK_LOST', 'another worker took this job over');
       await status.succeeded(result);
+      outcome.finish('succeeded', { rows: result.rows, alreadyImported: result.alreadyImported });
       log.info({ listId: result.listId, rows: result.rows, alreadyImported: result.alreadyImported }, 'import succeeded');
       if (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT) await deleteSource(ctx, request.source.key, lock, log);
       return result;
     } catch (err) {
       const error = toImportError(err);
       if (await lostLock(error, signal, lock)) {
+        outcome.finish('handed_over', { code: 'LOCK_LOST' });
         log.warn({ err: error }, 'lost the job lock to another worker; this run stopped without committing');
         // The job is not ours to fail or requeue (BullMQ would refuse for want of the lock).
         throw new WaitingError();
       }
       if (await wasCancelled(error, cancel)) {
         await status.cancelled();
+        outcome.finish('cancelled', { code: 'CANCELLED' });
         log.info('import cancelled; nothing was committed');
         throw unrecoverable(cancelledError());
       }
       if (error.code === 'SHUTTING_DOWN' && signal?.aborted && token) {
         await job.moveToWait(token);
         await status.requeued();
+        outcome.finish('requeued', { code: error.code });
         log.warn('import interrupted by shutdown; job returned to the queue');
         throw new WaitingError();
       }
       const willRetry = error.retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
       await status.failed(willRetry ? 'retrying' : 'failed', error);
+      outcome.finish(willRetry ? 'retrying' : 'failed', { code: error.code });
       log[error.retryable ? 'warn' : 'info']({ err: error, code: error.code, willRetry }, 'import failed');
       if (!error.retryable) throw unrecoverable(error);
-      throw error;
+      // BullMQ keeps the message as the job's failedReason: `CODE: message` on the dashboard, as for permanent errors.
+      throw new Error(`${error.code}: ${error.message}`, { cause: error });
     } finally {
       cancel.stop();
     }
@@ -112,12 +126,13 @@ async function wasCancelled(error: ImportError, cancel: CancelWatch): Promise<bo
 }
 
 /** A job whose data is not an import request can never run: failed for good, and said so. */
-async function parseJobData(job: Job<ImportJobData>, status: JobStatus): Promise<ImportRequest> {
+async function parseJobData(job: Job<ImportJobData>, status: JobStatus, outcome: ImportOutcomeReport): Promise<ImportRequest> {
   const parsed = ImportRequest.safeParse(job.data?.request);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
   const error = new ImportError('JOB_DATA_INVALID', `the job's data is not an import request: ${issues.join('; ')}`);
   await status.failed('failed', error);
+  outcome.finish('failed', { code: error.code });
   throw unrecoverable(error);
 }
 
