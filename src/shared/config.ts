@@ -121,6 +121,8 @@ const Worker = Base.extend(Redis.shape)
     SHUTDOWN_TIMEOUT_MS: int(0, 20_000),
     DELETE_R2_AFTER_IMPORT: bool(false),
     PG_POOL_MAX: int(1, 10),
+    /** Where rejected-rows reports go (DESIGN §5.4). Here, unlike elsewhere, empty is a value: reports off. */
+    REJECTED_ROWS_PREFIX: z.string().default('rejected/'),
   })
   .extend(Jobs.shape)
   .refine(requireEndpoint, endpointIssue)
