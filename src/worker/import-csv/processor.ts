@@ -10,6 +10,7 @@ import type { Storage } from '../../shared/storage.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import { importCsv } from './import-csv.js';
 import { JobStatus, runNumber } from './job-status.js';
+import { bucketReport } from './rejected-rows.js';
 import { s3Source } from './s3-source.js';
 
 export interface ImportWorkerContext {
@@ -50,6 +51,8 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
         idleTimeoutMs: ctx.config.STORAGE_IDLE_TIMEOUT_MS,
         progressEvery: ctx.config.PROGRESS_REPORT_INTERVAL,
         onProgress: status.progress,
+        onPreview: status.preview,
+        rejectedRows: ctx.config.REJECTED_ROWS_PREFIX ? bucketReport(ctx.storage, `${ctx.config.REJECTED_ROWS_PREFIX}${request.jobId}.csv`) : undefined,
         onStart: async () => {
           await status.running();
           log.info('import started');
@@ -60,7 +63,8 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
       if (result.alreadyImported && !(await lock.held().catch(() => true))) throw new ImportError('LOCK_LOST', 'another worker took this job over');
       await status.succeeded(result);
       log.info({ listId: result.listId, rows: result.rows, alreadyImported: result.alreadyImported }, 'import succeeded');
-      if (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT) await deleteSource(ctx, request.source.key, lock, log);
+      // A dry run is a look before the import: the file is still needed.
+      if (!request.dryRun && (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT)) await deleteSource(ctx, request.source.key, lock, log);
       return result;
     } catch (err) {
       const error = toImportError(err);
