@@ -91,6 +91,7 @@ export class RecordsToCopy extends Transform {
   private notEmpty: number[] = [];
   /** Cells a record may have: the header's width, whatever the plan keeps. */
   private recordWidth = 0;
+  private headerNames: string[] = [];
   private previewRows: Record<string, unknown>[] | undefined = [];
   /** The message of the last problem found, for the rejected-rows report. */
   private lastProblem = '';
@@ -225,6 +226,7 @@ export class RecordsToCopy extends Transform {
     this.checkColumnCount(names.length);
     if (!this.rawNames) this.planned = resolveColumnPlan(names, this.opts.plan, this.opts.skipRows + 1);
     this.recordWidth = names.length;
+    this.headerNames = names;
     this.sources = this.planned.map((c) => c.source);
     this.notEmpty = this.planned.flatMap((c, i) => (c.notEmpty ? [i] : []));
     const hints = this.planned.map((c) => c.type);
@@ -235,7 +237,18 @@ export class RecordsToCopy extends Transform {
     this.prefixes = this.columns.map((c, i) => (i === 0 ? '{' : ',') + copyJsonKey(c.key));
     this.opts.rejected?.start(names);
     for (const row of sample) this.writeRow(row.cells, row.line, row.raw);
-    this.opts.onPreview?.({ header: names, columns: this.columns.map((c) => ({ ...c })), sampleRows: this.previewRows ?? [] });
+    this.sendPreview();
+  }
+
+  /** The preview goes as soon as it has its rows, before the sample's rows report progress. */
+  private addToPreview(cells: readonly string[]): void {
+    this.previewRows!.push(this.storedRow(cells));
+    if (this.previewRows!.length >= PREVIEW_ROWS) this.sendPreview();
+  }
+
+  private sendPreview(): void {
+    if (!this.previewRows) return;
+    this.opts.onPreview?.({ header: this.headerNames, columns: this.columns.map((c) => ({ ...c })), sampleRows: this.previewRows });
     this.previewRows = undefined;
   }
 
@@ -251,14 +264,17 @@ export class RecordsToCopy extends Transform {
       if (this.opts.invalidRows === 'skip') this.skippedRows++;
       else this.stopWriting = true;
       this.opts.rejected?.add(row, line, raw, this.lastProblem);
-    } else if (!this.stopWriting && this.contradicted.size === 0) {
+      // With a report to write, a failing import reads to the end: the report holds every invalid row.
+      if (this.problemCount >= MAX_PROBLEMS && this.opts.invalidRows === 'fail' && !this.opts.rejected) throw this.invalidRowsError();
+      return;
+    }
+    // Valid rows after a failing one still show what the file holds: it fails for that one alone.
+    if (this.previewRows) this.addToPreview(cells);
+    if (!this.stopWriting && this.contradicted.size === 0) {
       this.appendLine(row, body);
       this.rowsWritten++;
-      if (this.previewRows && this.previewRows.length < PREVIEW_ROWS) this.previewRows.push(this.storedRow(cells));
       if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
     }
-    // With a report to write, a failing import reads to the end: the report holds every invalid row.
-    if (this.problemCount >= MAX_PROBLEMS && this.opts.invalidRows === 'fail' && !this.opts.rejected) throw this.invalidRowsError();
   }
 
   /** A row as jsonb will hold it, for the preview (only the first few rows pay for this). */
