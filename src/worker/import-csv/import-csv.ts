@@ -178,25 +178,25 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   if (!sink) return (await importedList(job, deps))!;
   const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal) : undefined;
   const detected = { encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter };
-  const rows = new RecordsToCopy(
-    {
-      listId: copyTextListId(sink),
-      header: job.csv.header,
-      skipRows: leadingLines,
-      plan: { columns: job.columns, unmappedColumns: job.unmappedColumns },
-      forcedStrings: plan.forcedStrings,
-      invalidRows: job.invalidRows,
-      maxColumns: limits.MAX_COLUMNS,
-      maxRows: limits.MAX_ROWS,
-      decodeStats: stats,
-      progressEvery: deps.progressEvery ?? 1000,
-      onProgress: progress,
-      onPreview: deps.onPreview && ((preview) => deps.onPreview!({ ...detected, ...preview })),
-      rejected: report,
-    },
-    csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines),
-  );
   try {
+    const rows = new RecordsToCopy(
+      {
+        listId: copyTextListId(sink),
+        header: job.csv.header,
+        skipRows: leadingLines,
+        plan: { columns: job.columns, unmappedColumns: job.unmappedColumns },
+        forcedStrings: plan.forcedStrings,
+        invalidRows: job.invalidRows,
+        maxColumns: limits.MAX_COLUMNS,
+        maxRows: limits.MAX_ROWS,
+        decodeStats: stats,
+        progressEvery: deps.progressEvery ?? 1000,
+        onProgress: progress,
+        onPreview: deps.onPreview && ((preview) => deps.onPreview!({ ...detected, ...preview })),
+        rejected: report,
+      },
+      csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines),
+    );
     try {
       await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, sink.rows, { signal });
     } catch (err) {

@@ -64,7 +64,9 @@ export async function openListSink(opts: ListSinkOptions): Promise<RowSink | und
       if (err instanceof DatabaseSilentError) clientError = err;
       throw err;
     });
+  // Once per transaction: the client may be another import's once it is back in the pool.
   const rollback = async () => {
+    if (released) return;
     if (!clientError) await statement(client.query('ROLLBACK')).catch((e: Error) => (clientError = e));
     release();
   };
