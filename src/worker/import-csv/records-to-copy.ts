@@ -9,10 +9,9 @@ import type { DecodeStats } from './decode.js';
 import { MAX_NAME_LENGTH, overlongName, positionalNames } from './header.js';
 import { jsonbProblem } from './jsonb-problem.js';
 import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS, inferTypes } from './infer-types.js';
+import { PreviewRows, type RowsPreview } from './preview-rows.js';
 
 export const MAX_PROBLEMS = 100;
-/** Rows the preview shows (DESIGN §3). */
-export const PREVIEW_ROWS = 10;
 export const CHUNK_BYTES = 256 * 1024;
 /** Digits of the largest row number (Number.MAX_SAFE_INTEGER). */
 const MAX_ROW_DIGITS = 16;
@@ -50,12 +49,6 @@ export interface RecordsToCopyOptions {
   rejected?: RejectedRowsSink;
 }
 
-export interface RowsPreview {
-  header: string[];
-  columns: ColumnInfo[];
-  sampleRows: Record<string, unknown>[];
-}
-
 /** Takes every invalid row; `room()` is a promise while it wants the row path to wait. */
 export interface RejectedRowsSink {
   start(header: readonly string[]): void;
@@ -91,8 +84,7 @@ export class RecordsToCopy extends Transform {
   private notEmpty: number[] = [];
   /** Cells a record may have: the header's width, whatever the plan keeps. */
   private recordWidth = 0;
-  private headerNames: string[] = [];
-  private previewRows: Record<string, unknown>[] | undefined = [];
+  private readonly preview: PreviewRows;
   /** The message of the last problem found, for the rejected-rows report. */
   private lastProblem = '';
   private sampleBytes = 0;
@@ -124,6 +116,7 @@ export class RecordsToCopy extends Transform {
     super({ readableHighWaterMark: 2 * CHUNK_BYTES });
     this.lastLine = opts.skipRows;
     this.linePrefix = Buffer.from(`${opts.listId}\t`, 'utf8');
+    this.preview = new PreviewRows(opts.onPreview);
     this.csv = new CsvRecords(csvOptions, (record, info, bytes) => this.onRecord(record, info, bytes));
   }
 
@@ -226,7 +219,6 @@ export class RecordsToCopy extends Transform {
     this.checkColumnCount(names.length);
     if (!this.rawNames) this.planned = resolveColumnPlan(names, this.opts.plan, this.opts.skipRows + 1);
     this.recordWidth = names.length;
-    this.headerNames = names;
     this.sources = this.planned.map((c) => c.source);
     this.notEmpty = this.planned.flatMap((c, i) => (c.notEmpty ? [i] : []));
     const hints = this.planned.map((c) => c.type);
@@ -236,20 +228,10 @@ export class RecordsToCopy extends Transform {
     this.columns = this.planned.map((c, i) => ({ key: c.key, name: c.name, type: this.types[i]! }));
     this.prefixes = this.columns.map((c, i) => (i === 0 ? '{' : ',') + copyJsonKey(c.key));
     this.opts.rejected?.start(names);
+    // The preview goes at its tenth row, before the sample's rows report progress.
+    this.preview.start(names, this.columns, this.sources);
     for (const row of sample) this.writeRow(row.cells, row.line, row.raw);
-    this.sendPreview();
-  }
-
-  /** The preview goes as soon as it has its rows, before the sample's rows report progress. */
-  private addToPreview(cells: readonly string[]): void {
-    this.previewRows!.push(this.storedRow(cells));
-    if (this.previewRows!.length >= PREVIEW_ROWS) this.sendPreview();
-  }
-
-  private sendPreview(): void {
-    if (!this.previewRows) return;
-    this.opts.onPreview?.({ header: this.headerNames, columns: this.columns.map((c) => ({ ...c })), sampleRows: this.previewRows });
-    this.previewRows = undefined;
+    this.preview.end();
   }
 
   private hinted: boolean[] = [];
@@ -269,22 +251,12 @@ export class RecordsToCopy extends Transform {
       return;
     }
     // Valid rows after a failing one still show what the file holds: it fails for that one alone.
-    if (this.previewRows) this.addToPreview(cells);
+    this.preview.offer(cells);
     if (!this.stopWriting && this.contradicted.size === 0) {
       this.appendLine(row, body);
       this.rowsWritten++;
       if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
     }
-  }
-
-  /** A row as jsonb will hold it, for the preview (only the first few rows pay for this). */
-  private storedRow(cells: readonly string[]): Record<string, unknown> {
-    const stored: Record<string, unknown> = {};
-    this.columns.forEach((c, i) => {
-      const value = cells[this.sources[i]!] ?? '';
-      stored[c.key] = this.types[i] === 'json' && value !== '' ? JSON.parse(value) : value;
-    });
-    return stored;
   }
 
   /** The row's JSON object as COPY text, or undefined when the row has a problem. */
