@@ -19,6 +19,8 @@ export interface BenchOptions extends DatasetSpec {
   dir?: string;
   /** The `before` variant's checkout (built). */
   beforeRoot?: string;
+  /** ours imports with a column plan. */
+  plan?: boolean;
   log?: (message: string) => void;
 }
 
@@ -63,6 +65,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
             dataset, s3, key, db, runId, workerMode: options.workerMode ?? 'tsx', logDir,
             ...(profileDir ? { profileDir } : {}),
             ...(options.beforeRoot ? { beforeRoot: options.beforeRoot } : {}),
+            ...(options.plan ? { plan: true } : {}),
           });
           log(`run ${run}/${options.runs}: ${variant} ${result.wallSeconds.toFixed(2)} s, ${Math.round(result.rowsPerSecond)} rows/s, verified ${result.rowsCompared} rows`);
           results.push({ ...result, loadAverage, srcFingerprint: fingerprint });

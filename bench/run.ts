@@ -7,9 +7,10 @@ import { DEFAULT_VARIANTS, VARIANTS, type VariantName, type WorkerMode } from '.
 
 /**
  * npm run bench -- [--rows N] [--columns N] [--runs K] [--seed S] [--variants ours,reference,floor]
- *                  [--worker tsx|dist] [--profile] [--before DIR]
+ *                  [--worker tsx|dist] [--profile] [--before DIR] [--plan]
  * `--before DIR` adds the variant `before`: the worker of another checkout (DIR, with dist/ built,
- * e.g. a `git worktree` of an older commit), interleaved with ours in the same run.
+ * e.g. a `git worktree` of an older commit), interleaved with ours in the same run. `--plan` has
+ * ours import with a 10-column plan (aliases, keys, notEmpty on 5); `before` would refuse it.
  * Prints a table of medians and the ratios, and writes every run to bench/results/<timestamp>.json.
  */
 const { values } = parseArgs({
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     worker: { type: 'string', default: 'tsx' },
     profile: { type: 'boolean', default: false },
     before: { type: 'string' },
+    plan: { type: 'boolean', default: false },
   },
 });
 
@@ -44,6 +46,7 @@ const options = {
   variants,
   workerMode: values.worker as WorkerMode,
   profile: values.profile,
+  plan: values.plan,
   ...(values.before ? { beforeRoot: resolve(values.before) } : {}),
   log: (message: string) => process.stderr.write(`[bench ${(process.uptime()).toFixed(1).padStart(6)} s] ${message}\n`),
 };

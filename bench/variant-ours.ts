@@ -10,6 +10,7 @@ import { BENCH_REDIS_URL, REPO_ROOT, childEnv } from './env.js';
 import { measure, resultOf } from './measure.js';
 import type { RunContext, VariantName, VariantResult } from './variants.js';
 import { verifyList } from './verify.js';
+import { column } from './columns.js';
 
 export interface LoopDelay {
   maxMs: number;
@@ -100,10 +101,28 @@ function spawnWorker(ctx: RunContext, prefix: string, loopFile: string, under: W
 }
 
 function jobData(jobId: string, ctx: RunContext): ImportJobData {
-  // Parsed like the api parses a webhook body, so the defaults (auto delimiter and encoding,
-  // inferred types, invalidRows "fail") are what a real job gets.
-  const request = ImportRequest.parse({ jobId, source: { key: ctx.key }, list: { name: `bench ${ctx.runId}` } });
-  return { request, deliveryId: `bench-${ctx.runId}`, queuedAt: new Date().toISOString() };
+  const body = {
+    jobId, source: { key: ctx.key }, list: { name: `bench ${ctx.runId}` },
+    ...(ctx.plan ? { columns: benchPlan(ctx.dataset.columns) } : {}),
+  };
+  // Checked as the api checks a webhook body, but sent as given: the worker parses it again and
+  // fills the same defaults, and the `before` variant's worker (an older contract, refusing
+  // fields it does not know, such as new defaulted ones) reads the very same job.
+  ImportRequest.parse(body);
+  return { request: body as ImportRequest, deliveryId: `bench-${ctx.runId}`, queuedAt: new Date().toISOString() };
+}
+
+/**
+ * `--plan`: an entry per column, matched by an upper-cased name (case folding), with two aliases,
+ * keyed as the header's slug (so the stored rows verify as without a plan), and `notEmpty` on
+ * five columns the generator never leaves empty.
+ */
+function benchPlan(columns: number) {
+  const notEmpty = new Set([0, 1, 4, 5, 6]);
+  return Array.from({ length: columns }, (_, i) => {
+    const { name, key } = column(i);
+    return { name: name.toUpperCase(), aliases: [`${name} (old)`, `Legacy ${name}`], key, notEmpty: notEmpty.has(i % 10) };
+  });
 }
 
 async function readLoopDelay(path: string): Promise<LoopDelay | undefined> {

@@ -28,6 +28,8 @@ export interface RunContext {
   profileDir?: string;
   /** The `before` variant's checkout: another commit's tree with its dist/ built. */
   beforeRoot?: string;
+  /** ours: import with a column plan (bench --plan). */
+  plan?: boolean;
 }
 
 export interface VariantResult extends Measurement {

@@ -128,6 +128,8 @@ const Worker = Base.extend(Redis.shape)
     /** The port of this worker's own `/metrics`; none when unset (0: any free port). */
     METRICS_PORT: optionalInt(0),
     METRICS_TOKEN: metricsToken,
+    /** Where rejected-rows reports go (DESIGN §5.4). Here, unlike elsewhere, empty is a value: reports off. */
+    REJECTED_ROWS_PREFIX: z.string().default('rejected/'),
   })
   .extend(Jobs.shape)
   .refine(requireEndpoint, endpointIssue)

@@ -67,8 +67,46 @@ function isLocaleTag(tag: string): boolean {
 export const COLUMN_TYPES = ['string', 'json'] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
 
-export const ColumnHint = z.object({ name: z.string().min(1).max(1000), type: z.enum(COLUMN_TYPES) }).strict();
-export type ColumnHint = z.infer<typeof ColumnHint>;
+const HeaderName = z.string().min(1).max(1000);
+
+/**
+ * One entry of the column plan (DESIGN §5.2): the header it matches (`name` or an alias, compared
+ * after trimming, collapsing whitespace, ignoring case and accents), the key its values are
+ * stored under (else the header's slug), its type, and its checks.
+ */
+export const ColumnSpec = z
+  .object({
+    name: HeaderName,
+    aliases: z.array(HeaderName).max(100).optional(),
+    key: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((v) => !CONTROL.test(v) && !LONE_SURROGATE.test(v), 'must not contain control characters or unpaired surrogates')
+      .optional(),
+    type: z.enum(COLUMN_TYPES).optional(),
+    required: z.boolean().optional(),
+    notEmpty: z.boolean().optional(),
+  })
+  .strict();
+export type ColumnSpec = z.infer<typeof ColumnSpec>;
+/** The name the column plan's entries had when they were only type hints. */
+export const ColumnHint = ColumnSpec;
+export type ColumnHint = ColumnSpec;
+
+export const UNMAPPED_COLUMNS = ['keep', 'drop', 'fail'] as const;
+export type UnmappedColumns = (typeof UNMAPPED_COLUMNS)[number];
+
+/** Two entries storing under one key could never be imported: refused where the sender hears why. */
+function duplicateKey(columns: readonly ColumnSpec[] | undefined): string | undefined {
+  const seen = new Set<string>();
+  for (const c of columns ?? []) {
+    if (c.key === undefined) continue;
+    if (seen.has(c.key)) return c.key;
+    seen.add(c.key);
+  }
+  return undefined;
+}
 
 /**
  * A name people see: no control characters (a NUL cannot even be stored), no unpaired surrogate
@@ -122,11 +160,21 @@ export const ImportRequest = z
       })
       .strict(),
     csv: CsvOptions.default(CsvOptions.parse({})),
-    columns: z.array(ColumnHint).max(1000).optional(),
+    columns: z.array(ColumnSpec).max(1000).optional(),
+    unmappedColumns: z.enum(UNMAPPED_COLUMNS).default('keep'),
     invalidRows: z.enum(['fail', 'skip']).default('fail'),
+    dryRun: z.boolean().default(false),
     deleteSourceAfterImport: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    const key = duplicateKey(r.columns);
+    if (key !== undefined) ctx.addIssue({ code: 'custom', path: ['columns'], message: `two columns have the key "${key}"; keys must be unique` });
+    // Without a plan every header is unmapped: "drop" would import nothing, "fail" every file.
+    if (r.unmappedColumns !== 'keep' && !r.columns?.length) {
+      ctx.addIssue({ code: 'custom', path: ['unmappedColumns'], message: `"${r.unmappedColumns}" needs a columns list to say which headers are mapped` });
+    }
+  });
 export type ImportRequest = z.infer<typeof ImportRequest>;
 export type ImportRequestInput = z.input<typeof ImportRequest>;
 
@@ -151,8 +199,17 @@ export interface StatusProblem {
   value?: string;
 }
 
+/** The rejected-rows report (DESIGN §5.4): where it is, and how many rows it holds. */
+export interface RejectedRowsReport {
+  key: string;
+  rows: number;
+}
+
 export interface ImportResult {
-  listId: string;
+  /** Absent for a dry run, which writes no list. */
+  listId?: string;
+  /** Present (true) for a dry run: `rows` are the rows that would have been written. */
+  dryRun?: true;
   rows: number;
   columns: ColumnInfo[];
   skippedRows: number;
@@ -165,6 +222,21 @@ export interface ImportResult {
   delimiter?: string;
   problems?: StatusProblem[];
   problemCount?: number;
+  rejectedRows?: RejectedRowsReport;
+}
+
+/**
+ * What was detected and planned, written as soon as the header and the type sample are read
+ * (DESIGN §3); `sampleRows` are the first rows exactly as they will be stored.
+ */
+export interface ImportPreview {
+  encoding: string;
+  encodingConfidence: number;
+  delimiter: string;
+  /** The header row's cells as in the file (the positional names without a header). */
+  header: string[];
+  columns: ColumnInfo[];
+  sampleRows: Record<string, unknown>[];
 }
 
 export interface Progress {
@@ -180,8 +252,16 @@ export interface StatusDocument {
   /** The run's number: 1, then one more per run after a failure, a stall or a shutdown hand-over (0 before the first run). */
   attempt: number;
   progress: Progress;
+  preview?: ImportPreview;
   result?: ImportResult;
-  error?: { code: string; message: string; retryable: boolean; problems?: StatusProblem[]; problemCount?: number };
+  error?: {
+    code: string;
+    message: string;
+    retryable: boolean;
+    problems?: StatusProblem[];
+    problemCount?: number;
+    rejectedRows?: RejectedRowsReport;
+  };
   queuedAt: string;
   startedAt?: string;
   finishedAt?: string;

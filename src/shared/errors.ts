@@ -15,7 +15,12 @@ export const PERMANENT_CODES = [
   'RECORD_TOO_LARGE',
   'JSON_PARSE_ERROR',
   'ENCODING_ERROR',
+  'EMPTY_VALUE',
   'INVALID_ROWS',
+  // The column plan against the header row (DESIGN §5.2), found before any row is written.
+  'MISSING_COLUMNS',
+  'UNEXPECTED_COLUMNS',
+  'AMBIGUOUS_COLUMNS',
   'INVALID_OPTIONS',
   'JOB_DATA_INVALID',
   // BullMQ gave up on a job whose runs kept stopping without an outcome (killed or frozen workers).
@@ -61,6 +66,15 @@ export interface ImportErrorJson {
   retryable: boolean;
   problems?: Problem[];
   problemCount?: number;
+  rejectedRows?: { key: string; rows: number };
+}
+
+export interface ImportErrorOptions {
+  cause?: unknown;
+  problems?: Problem[];
+  problemCount?: number;
+  /** The rejected-rows report written for the failed import (DESIGN §5.4). */
+  rejectedRows?: { key: string; rows: number };
 }
 
 const permanent = new Set<string>(PERMANENT_CODES);
@@ -71,17 +85,24 @@ export class ImportError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { cause?: unknown; problems?: Problem[]; problemCount?: number } = {},
+    options: ImportErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'ImportError';
     this.retryable = !permanent.has(code);
     this.problems = options.problems;
     this.problemCount = options.problemCount;
+    this.rejectedRows = options.rejectedRows;
   }
 
   readonly problems: Problem[] | undefined;
   readonly problemCount: number | undefined;
+  readonly rejectedRows: { key: string; rows: number } | undefined;
+
+  /** The same error, naming the rejected-rows report written for it. */
+  withRejectedRows(rejectedRows: { key: string; rows: number }): ImportError {
+    return new ImportError(this.code, this.message, { cause: this.cause, problems: this.problems, problemCount: this.problemCount, rejectedRows });
+  }
 
   toJSON(): ImportErrorJson {
     return {
@@ -89,6 +110,7 @@ export class ImportError extends Error {
       message: this.message,
       retryable: this.retryable,
       ...(this.problems ? { problems: this.problems, problemCount: this.problemCount } : {}),
+      ...(this.rejectedRows ? { rejectedRows: this.rejectedRows } : {}),
     };
   }
 }

@@ -6,6 +6,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { StorageConfig } from './config.js';
 import { ImportError, NETWORK_CODES } from './errors.js';
 
@@ -35,6 +36,11 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** A Readable body needs its length: S3 and R2 refuse uploads of unknown size. */
   put(key: string, body: Buffer | Readable | string, contentLength?: number): Promise<void>;
+  /**
+   * Streams a body of unknown length to `key` as a multipart upload, in constant memory (one part
+   * at a time); aborted (no object, no parts left behind) when `signal` aborts or `body` fails.
+   */
+  upload(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<void>;
   /** Closes the client's pooled sockets. */
   close(): void;
 }
@@ -82,6 +88,18 @@ export function createStorage(config: StorageConfig, options: StorageOptions = {
         await client.send(
           new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength ?? Buffer.byteLength(body as Buffer | string) }),
         );
+      }),
+    upload: (key, body, options = {}) =>
+      send(key, options.signal, async () => {
+        // One part in flight: the report is written while the import runs, and must not compete with it.
+        const upload = new Upload({ client, params: { Bucket: bucket, Key: key, Body: body, ContentType: options.contentType }, queueSize: 1 });
+        const abort = () => void upload.abort().catch(() => undefined);
+        options.signal?.addEventListener('abort', abort, { once: true });
+        try {
+          await upload.done();
+        } finally {
+          options.signal?.removeEventListener('abort', abort);
+        }
       }),
     close: () => client.destroy(),
   };

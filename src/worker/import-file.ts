@@ -1,24 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadImportFileConfig, loadOrExit } from '../shared/config.js';
-import { CsvOptions, ImportRequest, type ImportRequestInput, type Progress } from '../shared/contract.js';
+import { ImportRequest, type ImportPreview, type ImportRequestInput, type Progress } from '../shared/contract.js';
 import { createDb } from '../shared/db/client.js';
 import { runMigrations } from '../shared/db/migrate.js';
 import { ImportError, toImportError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { importCsv } from './import-csv/import-csv.js';
+import { fileReport } from './import-csv/rejected-rows.js';
 import { fileSource } from './import-csv/source.js';
 
 const USAGE =
-  'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--delimiter D] [--encoding E] [--locale TAG] ' +
-  '[--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote C] [--escape C]';
+  'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--request REQUEST.json] [--dry-run] [--rejected-rows OUT.csv] ' +
+  '[--delimiter D] [--encoding E] [--locale TAG] [--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote C] [--escape C]';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     name: { type: 'string' },
     'job-id': { type: 'string' },
+    request: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'rejected-rows': { type: 'string' },
     delimiter: { type: 'string' },
     encoding: { type: 'string' },
     locale: { type: 'string' },
@@ -34,41 +39,73 @@ const { values, positionals } = parseArgs({
 const config = loadOrExit(() => loadImportFileConfig());
 // Logs go to stderr: stdout carries exactly one JSON line for scripts to read.
 const log = createLogger(config, 'import-file', process.stderr);
+let preview: ImportPreview | undefined;
 
 function fail(error: { code: string; message: string; problems?: unknown[] }): never {
-  process.stdout.write(`${JSON.stringify({ error })}\n`);
+  process.stdout.write(`${JSON.stringify({ error, ...(preview ? { preview } : {}) })}\n`);
   process.exit(1);
 }
 
 const path = positionals[0];
 if (!path || positionals.length > 1) fail({ code: 'INVALID_OPTIONS', message: USAGE });
 
-const delimiter = values.delimiter === 'tab' || values.delimiter === '\\t' ? '\t' : values.delimiter;
-const request: ImportRequestInput = {
-  jobId: values['job-id'] ?? `import-file-${randomUUID()}`,
-  source: { key: basename(path) },
-  list: { name: values.name ?? basename(path) },
-  csv: CsvOptions.parse({}),
-  invalidRows: values['skip-invalid-rows'] ? 'skip' : 'fail',
-  columns: values['json-column']?.map((name) => ({ name, type: 'json' as const })),
-};
-const parsed = ImportRequest.safeParse({
-  ...request,
-  csv: {
-    delimiter: delimiter ?? 'auto',
-    encoding: values.encoding ?? 'auto',
-    ...(values.locale !== undefined ? { locale: values.locale } : {}),
-    header: !values['no-header'],
-    skipRows: values['skip-rows'] === undefined ? 0 : Number(values['skip-rows']),
-    quote: values.quote ?? '"',
-    escape: values.escape ?? '"',
-  },
-});
+const parsed = ImportRequest.safeParse(requestOf(values['request'] ? readRequestFile(values['request']) : {}, path));
 if (!parsed.success) {
   fail({
     code: 'INVALID_OPTIONS',
     message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
   });
+}
+
+/** The webhook body's fields other than `source` (DESIGN §5.5). */
+function readRequestFile(file: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    fail({ code: 'INVALID_OPTIONS', message: `--request ${file}: ${(err as Error).message}` });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail({ code: 'INVALID_OPTIONS', message: `--request ${file}: must hold a JSON object` });
+  if ('source' in body) fail({ code: 'INVALID_OPTIONS', message: `--request ${file}: "source" is the file given on the command line; leave it out` });
+  return body as Record<string, unknown>;
+}
+
+/** The request file's fields, then the flags given: each flag overrides what the file says. */
+function requestOf(file: Record<string, unknown>, filePath: string): ImportRequestInput {
+  const fileList = (file.list ?? {}) as Record<string, unknown>;
+  const fileCsv = (file.csv ?? {}) as Record<string, unknown>;
+  const delimiter = values.delimiter === 'tab' || values.delimiter === '\\t' ? '\t' : values.delimiter;
+  const flagCsv = {
+    ...(delimiter !== undefined ? { delimiter } : {}),
+    ...(values.encoding !== undefined ? { encoding: values.encoding } : {}),
+    ...(values.locale !== undefined ? { locale: values.locale } : {}),
+    ...(values['no-header'] ? { header: false } : {}),
+    ...(values['skip-rows'] !== undefined ? { skipRows: Number(values['skip-rows']) } : {}),
+    ...(values.quote !== undefined ? { quote: values.quote } : {}),
+    ...(values.escape !== undefined ? { escape: values.escape } : {}),
+  };
+  return {
+    ...file,
+    jobId: values['job-id'] ?? (file.jobId as string | undefined) ?? `import-file-${randomUUID()}`,
+    source: { key: basename(filePath) },
+    list: { ...fileList, name: values.name ?? (fileList.name as string | undefined) ?? basename(filePath) },
+    csv: { ...fileCsv, ...flagCsv },
+    columns: withJsonColumns(file.columns as ImportRequestInput['columns'], values['json-column']),
+    ...(values['skip-invalid-rows'] ? { invalidRows: 'skip' as const } : {}),
+    ...(values['dry-run'] ? { dryRun: true } : {}),
+  } as ImportRequestInput;
+}
+
+/** `--json-column NAME` types the plan's entry for NAME as json, adding the entry when there is none. */
+function withJsonColumns(columns: ImportRequestInput['columns'], json: string[] | undefined): ImportRequestInput['columns'] {
+  if (!json?.length) return columns;
+  const entries = [...(columns ?? [])];
+  for (const name of json) {
+    const i = entries.findIndex((c) => c.name === name);
+    if (i >= 0) entries[i] = { ...entries[i]!, type: 'json' };
+    else entries.push({ name, type: 'json' });
+  }
+  return entries;
 }
 
 const handle = createDb(config, log);
@@ -83,15 +120,17 @@ try {
     limits: config,
     log,
     onProgress: bar,
+    onPreview: (p) => (preview = p),
+    rejectedRows: values['rejected-rows'] ? fileReport(values['rejected-rows']) : undefined,
   });
   if (bar) process.stderr.write('\n');
-  process.stdout.write(`${JSON.stringify({ jobId: job.jobId, ...result })}\n`);
+  process.stdout.write(`${JSON.stringify({ jobId: job.jobId, ...result, ...(preview ? { preview } : {}) })}\n`);
 } catch (err) {
   if (bar) process.stderr.write('\n');
   const error = toImportError(err);
   if (!(err instanceof ImportError)) log.error({ err }, 'import failed');
   process.exitCode = 1;
-  process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
+  process.stdout.write(`${JSON.stringify({ error: error.toJSON(), ...(preview ? { preview } : {}) })}\n`);
 } finally {
   await handle.close();
 }

@@ -8,7 +8,7 @@ import { importCsv } from '../../src/worker/import-csv/import-csv.js';
 import { bufferSource, pacedSource } from '../helpers/buffer-source.js';
 import { isKeySlug } from '../helpers/key-slug.js';
 import { heapAfterGc, watchProcess } from '../helpers/process-watch.js';
-import { countAll, countRows, countRowsWithOtherKeys, readColumns, readList, readRows } from '../helpers/read-list.js';
+import { countAll, countRows, countRowsWithOtherKeys, listIdOf, readColumns, readList, readRows } from '../helpers/read-list.js';
 import { TEST_LIMITS } from '../helpers/run-import.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../helpers/test-db.js';
 import { csvSpec, hostileCase, renderCsv, shapeCase, type CsvInput, type HostileCase, type ShapeCase } from './csv-arbitraries.js';
@@ -130,11 +130,11 @@ async function checkOutcome(jobId: string, outcome: Outcome, bytes: Buffer, befo
   }
 }
 
-async function storesReplacementCharacter(listId: string): Promise<boolean> {
+async function storesReplacementCharacter(listId: string | undefined): Promise<boolean> {
   const { rows } = await db.pool.query<{ found: boolean }>(
     `select exists(select 1 from list_rows where list_id = $1 and strpos(data::text, chr(65533)) > 0)
          or exists(select 1 from list_columns where list_id = $1 and strpos(name, chr(65533)) > 0) as found`,
-    [listId],
+    [listIdOf(listId)],
   );
   return rows[0]!.found;
 }

@@ -18,7 +18,7 @@ describe('importing files in legacy encodings', () => {
     return rows[0]!.n;
   }
 
-  async function stored(listId: string) {
+  async function stored(listId: string | undefined) {
     const columns = await readColumns(fixture.db.pool, listId);
     const rows = await readRows(fixture.db.pool, listId);
     return { names: columns.map((c) => c.name), rows: rows.map((r) => columns.map((c) => r.data[c.key])) };

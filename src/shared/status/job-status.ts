@@ -1,4 +1,4 @@
-import { isFinalState, type ImportResult, type JobState, type Progress, type StatusDocument } from '../contract.js';
+import { isFinalState, type ImportPreview, type ImportResult, type JobState, type Progress, type StatusDocument } from '../contract.js';
 import { ImportError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { StatusStore } from './status-store.js';
@@ -72,9 +72,26 @@ export class JobStatus {
     const at = Date.now();
     if (this.finished || this.pending || at - this.lastProgressAt < PROGRESS_MIN_INTERVAL_MS) return;
     this.lastProgressAt = at;
-    this.pending = Promise.allSettled([this.write({ progress }), this.reportProgress(progress)]).then((results) => {
+    const write = Promise.allSettled([this.write({ progress }), this.reportProgress(progress)]).then((results) => {
       for (const r of results) if (r.status === 'rejected') this.log.debug({ err: r.reason }, 'progress write failed');
-      this.pending = undefined;
+      if (this.pending === write) this.pending = undefined;
+    });
+    this.pending = write;
+  };
+
+  /**
+   * What was detected and planned (DESIGN §3): best-effort like progress, but never throttled
+   * away, and kept in every later write of this run, the final one included.
+   */
+  preview = (preview: ImportPreview): void => {
+    if (this.finished) return;
+    // After any write still on its way, so that one, which lacks the preview, cannot land last.
+    const write = (this.pending ?? Promise.resolve())
+      .then(() => this.write({ preview }))
+      .catch((err: unknown) => this.log.debug({ err }, 'preview write failed'));
+    this.pending = write;
+    void write.then(() => {
+      if (this.pending === write) this.pending = undefined;
     });
   };
 

@@ -3,26 +3,30 @@ import { CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type pg from 'pg';
 import type { ImportLimits } from '../../shared/config.js';
-import type { ColumnHint, ColumnType, CsvOptions, ImportResult, Progress } from '../../shared/contract.js';
+import type { ColumnSpec, CsvOptions, ImportPreview, ImportResult, Progress, UnmappedColumns } from '../../shared/contract.js';
 import type { Db } from '../../shared/db/client.js';
 import { ImportError, toImportError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { CopyBatches } from './copy-batches.js';
 import { csvParseOptions } from './csv-records.js';
 import { NotUtf8AfterAll, createDecoder, type DecodeStats } from './encoding/decode.js';
 import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './encoding/detect-encoding.js';
-import { findImportedList, finishList, insertList } from './list-store.js';
+import { findImportedList } from './list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
+import { RejectedRowsWriter, type ReportTarget } from './rejected-rows.js';
+import { copyTextListId, nowhere, openListSink, type RowSink } from './row-sinks.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './source.js';
-import { DatabaseSilentError, withStatementTimeout } from './statement-timeout.js';
+import { withStatementTimeout } from './statement-timeout.js';
 
 export interface ImportJob {
   jobId: string;
   list: { name: string; ownerId?: string; metadata?: Record<string, unknown> };
   csv: CsvOptions;
-  columns?: ColumnHint[];
+  columns?: ColumnSpec[];
+  unmappedColumns?: UnmappedColumns;
   invalidRows: 'fail' | 'skip';
+  /** Read and check everything, write nothing to PostgreSQL (DESIGN §5.3). */
+  dryRun?: boolean;
 }
 
 export interface ImportDeps {
@@ -42,6 +46,10 @@ export interface ImportDeps {
   beforeCommit?(): Promise<void>;
   /** Each chunk's size as it is read from the source, every pass included (for metrics). */
   onBytesRead?(bytes: number): void;
+  /** Once the header and the type sample are read, each pass (DESIGN §3). */
+  onPreview?(preview: ImportPreview): void;
+  /** Where the rejected-rows report goes (DESIGN §5.4); none without one. */
+  rejectedRows?: ReportTarget;
 }
 
 /**
@@ -53,7 +61,8 @@ export interface ImportDeps {
  * later bytes are not UTF-8 is read once more in the encoding those bytes show.
  */
 export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<ImportResult> {
-  const done = await importedList(job, deps);
+  // A dry run answers what this file would do, whether or not the job was imported before.
+  const done = job.dryRun ? undefined : await importedList(job, deps);
   if (done) return done;
   await deps.onStart?.();
   const plan: PassPlan = { forcedStrings: new Set<number>() };
@@ -102,7 +111,7 @@ const importedList = (job: ImportJob, deps: ImportDeps) =>
  * and deleted the source, and this run found the file gone (DESIGN §6). Then the job succeeded.
  */
 async function committedElsewhere(job: ImportJob, deps: ImportDeps, error: ImportError): Promise<ImportResult> {
-  const done = error.retryable ? undefined : await importedList(job, deps);
+  const done = error.retryable || job.dryRun ? undefined : await importedList(job, deps);
   if (done) return done;
   throw error;
 }
@@ -163,33 +172,25 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   const progress = (rows: number) =>
     deps.onProgress?.({ rows, bytes: input.bytes(), totalBytes, percent: percentOf(input.bytes(), totalBytes) });
 
-  const client = await deps.pool.connect();
-  let clientError: Error | undefined;
-  // COPY bounds its own waits; every other statement gets the same bound, and a connection that
-  // went silent is thrown away with its transaction. The insert may wait on another worker's
-  // uncommitted list of this job: that worker has lost the job's lock and aborts within half the
-  // lock's duration, well inside the bound.
-  const statement = <T>(run: Promise<T>): Promise<T> =>
-    withStatementTimeout(run, limits.PG_STALL_TIMEOUT_MS).catch((err: unknown) => {
-      if (err instanceof DatabaseSilentError) clientError = err;
-      throw err;
-    });
-  try {
-    await statement(client.query('BEGIN'));
-    const listId = await statement(insertList(client, {
+  const sink = job.dryRun ? nowhere() : await openListSink({
+    pool: deps.pool,
+    list: {
       jobId: job.jobId, name: job.list.name, ownerId: job.list.ownerId, metadata: job.list.metadata,
       sourceKey: deps.source.name, sourceBytes: totalBytes,
-    }));
-    if (!listId) {
-      await statement(client.query('ROLLBACK'));
-      return (await importedList(job, deps))!;
-    }
+    },
+    copy: COPY_BATCHES,
+    stallMs: limits.PG_STALL_TIMEOUT_MS,
+  });
+  if (!sink) return (await importedList(job, deps))!;
+  const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal) : undefined;
+  const detected = { encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter };
+  try {
     const rows = new RecordsToCopy(
       {
-        listId,
+        listId: copyTextListId(sink),
         header: job.csv.header,
         skipRows: leadingLines,
-        hints: hintMap(job.columns),
+        plan: { columns: job.columns, unmappedColumns: job.unmappedColumns },
         forcedStrings: plan.forcedStrings,
         invalidRows: job.invalidRows,
         maxColumns: limits.MAX_COLUMNS,
@@ -197,43 +198,48 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
         decodeStats: stats,
         progressEvery: deps.progressEvery ?? 1000,
         onProgress: progress,
+        onPreview: deps.onPreview && ((preview) => deps.onPreview!({ ...detected, ...preview })),
+        rejected: report,
       },
       csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines),
     );
-    const copy = new CopyBatches(client, 'COPY list_rows (list_id, row_number, data) FROM STDIN', {
-      ...COPY_BATCHES,
-      stallMs: limits.PG_STALL_TIMEOUT_MS,
-    });
     try {
-      await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, copy, { signal });
+      await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, sink.rows, { signal });
     } catch (err) {
-      clientError = err as Error;
-      throw translatePipelineError(err, rows, signal);
+      await sink.abort(true);
+      throw await withReport(translatePipelineError(err, rows, signal), report);
     }
+    // The report is complete before the list is committed (DESIGN §5.4).
+    const rejectedRows = await report?.finish();
     const result: ImportResult = {
-      listId,
+      ...(sink.listId ? { listId: sink.listId } : { dryRun: true as const }),
       rows: rows.rowsWritten,
       columns: rows.columns,
       skippedRows: rows.skippedRows,
       alreadyImported: false,
       nulCharactersRemoved: rows.nulRemoved,
-      encoding: encoding.encoding,
-      encodingConfidence: encoding.confidence,
-      delimiter,
+      ...detected,
       ...(rows.problemCount ? { problems: rows.problems, problemCount: rows.problemCount } : {}),
+      ...(rejectedRows ? { rejectedRows } : {}),
     };
-    await statement(finishList(client, result));
-    await deps.beforeCommit?.();
-    await statement(client.query('COMMIT'));
+    await sink.commit(result, deps.beforeCommit);
     progress(rows.rowsWritten);
     return result;
   } catch (err) {
-    if (!clientError) await statement(client.query('ROLLBACK')).catch((e: Error) => (clientError = e));
+    await sink.abort(false);
+    await report?.abort();
     throw err;
-  } finally {
-    // A client that saw a COPY error may be mid-protocol: destroy it rather than pool it.
-    client.release(clientError);
   }
+}
+
+/**
+ * A pass that failed for its invalid rows completes their report and names it in the error;
+ * any other failure (a replan, a broken file, an abort) leaves no report behind.
+ */
+async function withReport(err: unknown, report: RejectedRowsWriter | undefined): Promise<unknown> {
+  if (!report || !(err instanceof ImportError) || !err.problems?.length) return err;
+  const rejectedRows = await report.finish();
+  return rejectedRows ? err.withRejectedRows(rejectedRows) : err;
 }
 
 interface Sample {
@@ -287,10 +293,6 @@ function sampleText(sample: Buffer, encoding: EncodingChoice, leadingLines: numb
 
 const percentOf = (bytes: number, total: number) => (total ? Math.min(100, Math.floor((bytes / total) * 100)) : 100);
 
-function hintMap(hints: ColumnHint[] | undefined): Map<string, ColumnType> {
-  return new Map((hints ?? []).map((h) => [h.name.trim(), h.type]));
-}
-
 function translatePipelineError(err: unknown, rows: RecordsToCopy, signal: AbortSignal | undefined): unknown {
   if (err instanceof ReplanNeeded || err instanceof ImportError) return err;
   if (signal?.aborted) return shuttingDown(err);
@@ -322,5 +324,7 @@ function importErrorOf(err: unknown, signal: AbortSignal | undefined): ImportErr
 
 function prefixFileName(err: ImportError, name: string): ImportError {
   if (err.message.startsWith(`"${name}"`)) return err;
-  return new ImportError(err.code, `"${name}": ${err.message}`, { cause: err.cause, problems: err.problems, problemCount: err.problemCount });
+  return new ImportError(err.code, `"${name}": ${err.message}`, {
+    cause: err.cause, problems: err.problems, problemCount: err.problemCount, rejectedRows: err.rejectedRows,
+  });
 }

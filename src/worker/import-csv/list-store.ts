@@ -49,9 +49,9 @@ export async function insertList(client: pg.PoolClient, list: NewList): Promise<
 }
 
 /** Writes the column definitions, the counts and the result onto the list, in the caller's transaction. */
-export async function finishList(client: pg.PoolClient, result: ImportResult): Promise<void> {
+export async function finishList(client: pg.PoolClient, listId: string, result: ImportResult): Promise<void> {
   const db = drizzle(client);
-  const { listId, columns } = result;
+  const { columns } = result;
   // One INSERT per 1,000 columns keeps each statement under PostgreSQL's 65,535 parameters.
   for (let i = 0; i < columns.length; i += 1000) {
     await db.insert(listColumns).values(

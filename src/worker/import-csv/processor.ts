@@ -14,6 +14,7 @@ import { startImportOutcome, type ImportOutcomeReport } from '../import-outcome.
 import type { WorkerMetrics } from '../metrics.js';
 import { importCsv } from './import-csv.js';
 import { runStatus } from './run-status.js';
+import { bucketReport } from './rejected-rows.js';
 import { s3Source } from './s3-source.js';
 
 export interface ImportWorkerContext {
@@ -64,6 +65,8 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
           status.progress(progress);
         },
         onBytesRead: outcome.bytesRead,
+        onPreview: status.preview,
+        rejectedRows: ctx.config.REJECTED_ROWS_PREFIX ? bucketReport(ctx.storage, `${ctx.config.REJECTED_ROWS_PREFIX}${request.jobId}.csv`) : undefined,
         onStart: async () => {
           // A job cancelled while it waited, or just as this worker took it, never reads its file.
           await cancel.confirmNotCancelled();
@@ -81,7 +84,8 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
       await status.succeeded(result);
       outcome.finish('succeeded', { rows: result.rows, alreadyImported: result.alreadyImported });
       log.info({ listId: result.listId, rows: result.rows, alreadyImported: result.alreadyImported }, 'import succeeded');
-      if (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT) await deleteSource(ctx, request.source.key, lock, log);
+      // A dry run is a look before the import: the file is still needed.
+      if (!request.dryRun && (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT)) await deleteSource(ctx, request.source.key, lock, log);
       return result;
     } catch (err) {
       const error = toImportError(err);

@@ -2,12 +2,14 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { Info, Options as CsvParseOptions } from 'csv-parse';
 import type { ColumnInfo, ColumnType } from '../../shared/contract.js';
 import { ImportError, type PermanentCode, type Problem } from '../../shared/errors.js';
+import { resolveColumnPlan, type ColumnPlanRequest, type PlannedColumn } from './column-plan.js';
 import { copyJsonKey, copyJsonString, copyJsonText } from './copy-text.js';
 import { CsvRecords } from './csv-records.js';
 import type { DecodeStats } from './encoding/decode.js';
-import { MAX_NAME_LENGTH, buildColumns, overlongName, positionalNames } from './header.js';
+import { MAX_NAME_LENGTH, overlongName, positionalNames } from './header.js';
 import { jsonbProblem } from './jsonb-problem.js';
 import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS, inferTypes } from './infer-types.js';
+import { PreviewRows, type RowsPreview } from './preview-rows.js';
 
 export const MAX_PROBLEMS = 100;
 export const CHUNK_BYTES = 256 * 1024;
@@ -32,7 +34,8 @@ export interface RecordsToCopyOptions {
   header: boolean;
   /** Lines csv-parse drops before the first record (`from_line`). */
   skipRows: number;
-  hints: ReadonlyMap<string, ColumnType>;
+  plan: ColumnPlanRequest;
+  /** Stored columns (by position in the plan) an earlier pass found non-JSON values in. */
   forcedStrings: ReadonlySet<number>;
   invalidRows: 'fail' | 'skip';
   maxColumns: number;
@@ -40,6 +43,17 @@ export interface RecordsToCopyOptions {
   decodeStats: DecodeStats;
   progressEvery: number;
   onProgress(rows: number): void;
+  /** Once the columns are settled: the header, the columns and the first rows as they will be stored. */
+  onPreview?(preview: RowsPreview): void;
+  /** Where invalid rows go, cells as in the file (DESIGN §5.4); with one, "fail" mode reads to the end. */
+  rejected?: RejectedRowsSink;
+}
+
+/** Takes every invalid row; `room()` is a promise while it wants the row path to wait. */
+export interface RejectedRowsSink {
+  start(header: readonly string[]): void;
+  add(row: number, line: number, cells: readonly string[], error: string): void;
+  room(): Promise<void> | undefined;
 }
 
 /**
@@ -61,7 +75,18 @@ export class RecordsToCopy extends Transform {
   private emptyLinesAtLastLine = 0;
 
   private rawNames: string[] | undefined;
-  private sample: { cells: string[]; line: number }[] | undefined = [];
+  /** `raw` is the record as parsed, before NULs were removed from `cells` (the report keeps it). */
+  private sample: { cells: string[]; raw: string[]; line: number }[] | undefined = [];
+  private planned: PlannedColumn[] = [];
+  /** Each stored column's cell position in a record. */
+  private sources: number[] = [];
+  /** Stored columns whose cells must not be empty. */
+  private notEmpty: number[] = [];
+  /** Cells a record may have: the header's width, whatever the plan keeps. */
+  private recordWidth = 0;
+  private readonly preview: PreviewRows;
+  /** The message of the last problem found, for the rejected-rows report. */
+  private lastProblem = '';
   private sampleBytes = 0;
   private prefixes: string[] = [];
   private types: ColumnType[] = [];
@@ -91,6 +116,7 @@ export class RecordsToCopy extends Transform {
     super({ readableHighWaterMark: 2 * CHUNK_BYTES });
     this.lastLine = opts.skipRows;
     this.linePrefix = Buffer.from(`${opts.listId}\t`, 'utf8');
+    this.preview = new PreviewRows(opts.onPreview);
     this.csv = new CsvRecords(csvOptions, (record, info, bytes) => this.onRecord(record, info, bytes));
   }
 
@@ -107,10 +133,13 @@ export class RecordsToCopy extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
       this.csv.write(chunk);
-      done();
     } catch (err) {
       done(err as Error);
+      return;
     }
+    const wait = this.opts.rejected?.room();
+    if (wait) wait.then(() => done(), done);
+    else done();
   }
 
   private onRecord(record: string[], info: Readonly<Info>, bytes: number): void {
@@ -126,14 +155,14 @@ export class RecordsToCopy extends Transform {
     const line = this.lastLine - breaks;
     const cells = this.opts.decodeStats.sawNul ? this.removeNuls(record) : record;
     if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
-    else if (this.sample) this.addToSample(cells, line, bytes);
-    else this.writeRow(cells, line);
+    else if (this.sample) this.addToSample(cells, record, line, bytes);
+    else this.writeRow(cells, line, record);
   }
 
-  private addToSample(cells: string[], line: number, bytes: number): void {
+  private addToSample(cells: string[], raw: string[], line: number, bytes: number): void {
     // Without a header every cell of a sampled row is a column: no need to hold it to know.
     if (!this.opts.header) this.checkColumnCount(cells.length);
-    this.sample!.push({ cells, line });
+    this.sample!.push({ cells, raw, line });
     this.sampleBytes += bytes + SAMPLE_CELL_BYTES * cells.length;
     if (this.sample!.length >= SAMPLE_ROWS || this.sampleBytes >= SAMPLE_MAX_BYTES) this.settleTypes();
   }
@@ -170,6 +199,8 @@ export class RecordsToCopy extends Transform {
       );
     }
     this.rawNames = cells;
+    // The plan's errors come from the header alone, before the sample is read (DESIGN §5.2).
+    this.planned = resolveColumnPlan(cells, this.opts.plan, line);
   }
 
   private checkColumnCount(count: number): void {
@@ -186,18 +217,26 @@ export class RecordsToCopy extends Transform {
     // last column empty throughout the sample is still a column (DESIGN §5).
     const names = this.rawNames ?? positionalNames(sample.reduce((widest, r) => Math.max(widest, r.cells.length), 0));
     this.checkColumnCount(names.length);
-    const named = buildColumns(names);
-    const hints = named.map((c, i) => this.opts.hints.get(c.name) ?? this.opts.hints.get(names[i]!.trim()));
-    this.types = inferTypes(names.length, sample.map((r) => r.cells), hints, this.opts.forcedStrings);
+    if (!this.rawNames) this.planned = resolveColumnPlan(names, this.opts.plan, this.opts.skipRows + 1);
+    this.recordWidth = names.length;
+    this.sources = this.planned.map((c) => c.source);
+    this.notEmpty = this.planned.flatMap((c, i) => (c.notEmpty ? [i] : []));
+    const hints = this.planned.map((c) => c.type);
+    const sampled = sample.map((r) => this.sources.map((s) => r.cells[s] ?? ''));
+    this.types = inferTypes(this.planned.length, sampled, hints, this.opts.forcedStrings);
     this.hinted = hints.map((h) => h !== undefined);
-    this.columns = buildColumns(names, this.types);
+    this.columns = this.planned.map((c, i) => ({ key: c.key, name: c.name, type: this.types[i]! }));
     this.prefixes = this.columns.map((c, i) => (i === 0 ? '{' : ',') + copyJsonKey(c.key));
-    for (const row of sample) this.writeRow(row.cells, row.line);
+    this.opts.rejected?.start(names);
+    // The preview goes at its tenth row, before the sample's rows report progress.
+    this.preview.start(names, this.columns, this.sources);
+    for (const row of sample) this.writeRow(row.cells, row.line, row.raw);
+    this.preview.end();
   }
 
   private hinted: boolean[] = [];
 
-  private writeRow(cells: string[], line: number): void {
+  private writeRow(cells: string[], line: number, raw: string[]): void {
     const row = ++this.dataRow;
     if (this.opts.maxRows !== undefined && row > this.opts.maxRows) {
       throw new ImportError('TOO_MANY_ROWS', `the file has more than ${this.opts.maxRows} rows, the most one list may hold`);
@@ -206,17 +245,23 @@ export class RecordsToCopy extends Transform {
     if (body === undefined) {
       if (this.opts.invalidRows === 'skip') this.skippedRows++;
       else this.stopWriting = true;
-    } else if (!this.stopWriting && this.contradicted.size === 0) {
+      this.opts.rejected?.add(row, line, raw, this.lastProblem);
+      // With a report to write, a failing import reads to the end: the report holds every invalid row.
+      if (this.problemCount >= MAX_PROBLEMS && this.opts.invalidRows === 'fail' && !this.opts.rejected) throw this.invalidRowsError();
+      return;
+    }
+    // Valid rows after a failing one still show what the file holds: it fails for that one alone.
+    this.preview.offer(cells);
+    if (!this.stopWriting && this.contradicted.size === 0) {
       this.appendLine(row, body);
       this.rowsWritten++;
       if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
     }
-    if (this.problemCount >= MAX_PROBLEMS && this.opts.invalidRows === 'fail') throw this.invalidRowsError();
   }
 
   /** The row's JSON object as COPY text, or undefined when the row has a problem. */
   private encodeRow(cells: string[], row: number, line: number): string | undefined {
-    const width = this.columns.length;
+    const width = this.recordWidth;
     if (cells.length > width) {
       const used = trimTrailingEmpty(cells).length;
       if (used > width) {
@@ -228,9 +273,22 @@ export class RecordsToCopy extends Transform {
         return undefined;
       }
     }
+    for (const i of this.notEmpty) {
+      const value = cells[this.sources[i]!];
+      if (value === undefined || value.trim() === '') {
+        const name = this.columns[i]!.name;
+        this.addProblem({
+          row, line, column: name, code: 'EMPTY_VALUE',
+          message: `row ${row} (line ${line}), column "${name}" is empty; it must have a value`,
+          value: value ?? '',
+        });
+        return undefined;
+      }
+    }
+    const columns = this.columns.length;
     let body = '';
-    for (let i = 0; i < width; i++) {
-      const value = cells[i] ?? '';
+    for (let i = 0; i < columns; i++) {
+      const value = cells[this.sources[i]!] ?? '';
       let encoded: string;
       if (this.types[i] === 'json' && value !== '') {
         const json = this.encodeJsonCell(value, i, row, line);
@@ -239,7 +297,7 @@ export class RecordsToCopy extends Transform {
       } else encoded = copyJsonString(value);
       body += this.prefixes[i]! + encoded;
     }
-    return width === 0 ? '{}' : `${body}}`;
+    return columns === 0 ? '{}' : `${body}}`;
   }
 
   private encodeJsonCell(value: string, column: number, row: number, line: number): string | undefined {
@@ -262,6 +320,7 @@ export class RecordsToCopy extends Transform {
 
   private addProblem(problem: Omit<Problem, 'code'> & { code: PermanentCode }): void {
     this.problemCount++;
+    this.lastProblem = problem.message;
     if (this.problems.length < MAX_PROBLEMS) this.problems.push(problem);
   }
 

@@ -1,0 +1,109 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { PassThrough, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { RejectedRowsReport } from '../../shared/contract.js';
+import type { Storage } from '../../shared/storage.js';
+import type { RejectedRowsSink } from './records-to-copy.js';
+
+/** Where a report goes: bytes written to `stream` are at `key` once `done` resolves. */
+export interface ReportTarget {
+  key: string;
+  open(signal?: AbortSignal): { stream: Writable; done: Promise<void> };
+}
+
+/** The report as an object in the bucket, streamed as a multipart upload (DESIGN §5.4). */
+export function bucketReport(storage: Storage, key: string): ReportTarget {
+  return {
+    key,
+    open(signal) {
+      const stream = new PassThrough({ highWaterMark: FLUSH_CHARS });
+      return { stream, done: storage.upload(key, stream, { contentType: 'text/csv; charset=utf-8', signal }) };
+    },
+  };
+}
+
+/** The report as a local file (`import-file --rejected-rows PATH`). */
+export function fileReport(path: string): ReportTarget {
+  return {
+    key: path,
+    open() {
+      const stream = createWriteStream(path);
+      return { stream, done: finished(stream) };
+    },
+  };
+}
+
+const BOM = '\ufeff';
+/** Report text gathered before it is handed on: one write per this much, not one per row. */
+const FLUSH_CHARS = 64 * 1024;
+const NEEDS_QUOTES = /[",\r\n]/;
+const csvField = (v: string) => (NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+
+/**
+ * Every invalid row of an import as CSV (DESIGN §5.4): UTF-8 with a BOM (Excel reads it as
+ * UTF-8), the file's header and `row`, `line`, `error`, then each row's cells exactly as parsed,
+ * quoted where they need it. A row with more cells than the header has its extra cells after
+ * `error`, so the header's columns stay aligned. Nothing is written unless a row is rejected:
+ * the target is opened at the first one. Memory stays constant: the row path waits on `room()`.
+ */
+export class RejectedRowsWriter implements RejectedRowsSink {
+  rows = 0;
+  private header: readonly string[] = [];
+  private out: { stream: Writable; done: Promise<void> } | undefined;
+  private text = '';
+
+  constructor(
+    private readonly target: ReportTarget,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  start(header: readonly string[]): void {
+    this.header = header;
+  }
+
+  add(row: number, line: number, cells: readonly string[], error: string): void {
+    if (!this.out) {
+      this.out = this.target.open(this.signal);
+      // Awaited in finish(), raced in room(); never an unhandled rejection in between.
+      this.out.done.catch(() => undefined);
+      this.text = `${BOM}${[...this.header, 'row', 'line', 'error'].map(csvField).join(',')}\r\n`;
+    }
+    const width = this.header.length;
+    const fields: string[] = [];
+    for (let i = 0; i < width; i++) fields.push(csvField(cells[i] ?? ''));
+    fields.push(String(row), String(line), csvField(error));
+    for (let i = width; i < cells.length; i++) fields.push(csvField(cells[i]!));
+    this.text += `${fields.join(',')}\r\n`;
+    this.rows++;
+    if (this.text.length >= FLUSH_CHARS) this.flush();
+  }
+
+  room(): Promise<void> | undefined {
+    if (!this.out?.stream.writableNeedDrain) return undefined;
+    // A failed upload stops taking bytes: its error, not a wait for ever.
+    return Promise.race([once(this.out.stream, 'drain').then(() => undefined), this.out.done]);
+  }
+
+  /** Completes the report; undefined when no row was rejected. */
+  async finish(): Promise<RejectedRowsReport | undefined> {
+    if (!this.out) return undefined;
+    this.flush();
+    this.out.stream.end();
+    await this.out.done;
+    return { key: this.target.key, rows: this.rows };
+  }
+
+  /** Gives up on the report (the pass failed otherwise, or starts over). */
+  async abort(): Promise<void> {
+    if (!this.out) return;
+    this.out.stream.destroy(new Error('the import stopped before the report was complete'));
+    await this.out.done.catch(() => undefined);
+  }
+
+  private flush(): void {
+    if (!this.text) return;
+    this.out!.stream.write(this.text);
+    this.text = '';
+  }
+}
