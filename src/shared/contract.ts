@@ -124,6 +124,8 @@ export const ImportRequest = z
     csv: CsvOptions.default(CsvOptions.parse({})),
     columns: z.array(ColumnHint).max(1000).optional(),
     invalidRows: z.enum(['fail', 'skip']).default('fail'),
+    /** Where the final status document is delivered (DESIGN §13); the service allows only `CALLBACK_URL_PREFIXES`. */
+    callbackUrl: z.url({ protocol: /^https?$/, error: 'callbackUrl must be an http or https URL' }).max(2048).optional(),
     deleteSourceAfterImport: z.boolean().optional(),
   })
   .strict();

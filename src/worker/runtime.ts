@@ -1,3 +1,4 @@
+import { createCompletionCallbacks } from '../shared/callbacks/completion-callbacks.js';
 import type { WorkerConfig } from '../shared/config.js';
 import { createDb } from '../shared/db/client.js';
 import type { Logger } from '../shared/logger.js';
@@ -22,7 +23,7 @@ export async function startWorkerRuntime(config: WorkerConfig, log: Logger): Pro
   const storage = createStorage(config);
   const cancels = createCancelWatcher(connection, config.QUEUE_PREFIX, log);
   const importWorker = startImportWorker(
-    { config, db, storage, status: createStatusStore(config, connection), cancels, log },
+    { config, db, storage, status: createStatusStore(config, connection), callbacks: createCompletionCallbacks(config, log), cancels, log },
     connection,
   );
   let stopped: Promise<void> | undefined;

@@ -1,4 +1,5 @@
 import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq';
+import type { CompletionCallbacks } from '../../shared/callbacks/completion-callbacks.js';
 import type { WorkerConfig } from '../../shared/config.js';
 import { ImportRequest, type ImportResult } from '../../shared/contract.js';
 import type { DbHandle } from '../../shared/db/client.js';
@@ -19,6 +20,7 @@ export interface ImportWorkerContext {
   db: DbHandle;
   storage: Storage;
   status: StatusStore;
+  callbacks: CompletionCallbacks;
   cancels: CancelWatcher;
   log: Logger;
 }
@@ -40,7 +42,7 @@ const LOCK_CHECK_TIMEOUT_MS = 5_000;
 export function createImportProcessor(ctx: ImportWorkerContext): Processor<ImportJobData, ImportResult> {
   return async (job, token, queueSignal) => {
     const log = ctx.log.child({ jobId: job.id, attempt: runNumber(job), key: job.data?.request?.source?.key });
-    const status = runStatus(job, ctx.status, log);
+    const status = runStatus(job, { store: ctx.status, callbacks: ctx.callbacks }, log);
     const request = await parseJobData(job, status);
     const lock = jobLock(job, token, ctx.config.LOCK_DURATION_MS);
     const cancel = ctx.cancels.watch(String(job.id));
