@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAllowedCallbackUrl } from '../../src/shared/callbacks/callback-url.js';
-import { createCompletionCallbacks, type CompletionCallbackConfig } from '../../src/shared/callbacks/completion-callbacks.js';
-import type { StatusDocument } from '../../src/shared/contract.js';
+import { callbackDeduplicationId, createCompletionCallbacks, type CompletionCallbackConfig } from '../../src/shared/callbacks/completion-callbacks.js';
+import { FINAL_STATES, type StatusDocument } from '../../src/shared/contract.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { CURRENT_KEY, uniqueJobId } from '../helpers/service.js';
@@ -81,6 +81,13 @@ describe('completion callbacks', () => {
     const line = lines.find((l) => l.msg === 'could not publish the completion callback; the app will not be called');
     expect(line).toMatchObject({ level: 50, jobId, state: 'failed', callbackHost: 'app.example.test' });
     expect(JSON.stringify(line)).not.toContain('s3cr3t');
+  });
+
+  it('gives every job and final state its own deduplication id, even jobIds that end like a state', () => {
+    const jobIds = ['x', 'x.succeeded', 'x.failed', 'x.cancelled', 'x.succeeded.failed'];
+    const ids = jobIds.flatMap((jobId) => FINAL_STATES.map((state) => callbackDeduplicationId({ ...finalDoc(jobId), state })));
+    expect(new Set(ids).size).toBe(jobIds.length * FINAL_STATES.length);
+    expect(callbackDeduplicationId({ ...finalDoc('imp_1'), state: 'cancelled' })).toBe('imp_1.cancelled');
   });
 
   it('keeps QSTASH_TOKEN out of the logs', () => {
