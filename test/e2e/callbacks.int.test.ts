@@ -12,6 +12,7 @@ import { createImportQueue, type ImportJobData } from '../../src/shared/queues.j
 import { createRedis } from '../../src/shared/redis.js';
 import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
 import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
+import { recordFigures } from '../helpers/figures.js';
 import { listen } from '../helpers/listen.js';
 import { captureLogs, exited, waitForLog, type CapturedLogs } from '../helpers/processes.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
@@ -101,6 +102,12 @@ async function theCallback(path: string, jobId: string): Promise<{ request: Capt
   return { request, doc };
 }
 
+/** How long the job's end in BullMQ came after its final status: what publishing the callback took. */
+async function heldMs(jobId: string, doc: StatusDocument): Promise<number> {
+  const job = await queue.getJob(jobId);
+  return job!.finishedOn! - Date.parse(doc.finishedAt!);
+}
+
 function post(path: string, payload: unknown): Promise<Response> {
   const body = JSON.stringify(payload);
   const url = `${api.baseUrl}${path}`;
@@ -129,6 +136,7 @@ describe('completion callbacks', () => {
     const published = qstash.publishes().filter((p) => p.destination === callbackUrl);
     expect(published.map((p) => p.headers['upstash-deduplication-id'])).toEqual([`${jobId}.succeeded`]);
     expect(received(`/callbacks/default`, jobId)).toEqual([]);
+    recordFigures('callbacks', 'callback published', { heldMs: await heldMs(jobId, doc) });
   });
 
   it('delivers a failed callback to CALLBACK_URL for a job without callbackUrl whose file is missing, once', async () => {
@@ -201,6 +209,7 @@ describe('completion callbacks', () => {
   it.each([
     ['answers 500', 'fail'],
     ['cuts every connection', 'unreachable'],
+    ['never answers', 'silent'],
   ] as const)('lets the import succeed when QStash %s, retrying the publish and then logging an error', async (_, mode) => {
     front.setMode(mode);
     try {
@@ -218,6 +227,7 @@ describe('completion callbacks', () => {
       expect(JSON.stringify(line)).not.toContain(QSTASH_TOKEN);
       expect(front.refused(callbackUrl)).toBe(4);
       await expect.poll(() => queue.getJobState(jobId), { timeout: 5_000 }).toBe('completed');
+      recordFigures('callbacks', `publish given up (QStash ${mode})`, { heldMs: await heldMs(jobId, status) });
       const { rows } = await service.db.pool.query('select count(*)::int as n from lists where job_id = $1', [jobId]);
       expect(rows[0].n).toBe(1);
       expect(received(`/callbacks/${jobId}?tenant=t1`, jobId)).toEqual([]);
@@ -227,17 +237,17 @@ describe('completion callbacks', () => {
   });
 });
 
-type FrontMode = 'forward' | 'fail' | 'unreachable';
+type FrontMode = 'forward' | 'fail' | 'unreachable' | 'silent';
 
 interface QstashFront {
   url: string;
   setMode(mode: FrontMode): void;
-  /** Publishes to `destination` answered 500 or cut. */
+  /** Publishes to `destination` answered 500, cut or left unanswered. */
   refused(destination: string): number;
   stop(): Promise<void>;
 }
 
-/** In front of the QStash stand-in: passes publishes through, or fails them as an outage would. */
+/** In front of the QStash stand-in: passes publishes through, or fails them as an outage would (a silent one answers never). */
 async function startQstashFront(target: string): Promise<QstashFront> {
   let mode: FrontMode = 'forward';
   const refusals: string[] = [];
@@ -248,7 +258,7 @@ async function startQstashFront(target: string): Promise<QstashFront> {
       if (mode !== 'forward') {
         refusals.push(decodeURIComponent((req.url ?? '').replace(/^\/v2\/publish\//, '')));
         if (mode === 'unreachable') req.socket.destroy();
-        else res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+        else if (mode === 'fail') res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
         return;
       }
       const headers = Object.fromEntries(
