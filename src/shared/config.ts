@@ -52,7 +52,7 @@ const Jobs = z.object({
 });
 
 /**
- * Where a URL may be: an http(s) URL with a path, so that `https://app.example.com/` cannot be
+ * A callback prefix is an http(s) URL with a path, so that `https://app.example.com/` cannot be
  * written `https://app.example.com` and let `https://app.example.com.evil.test/` through.
  */
 const callbackPrefix = z
@@ -170,7 +170,6 @@ export type ImportLimits = z.infer<typeof Limits>;
 /** The limits when nothing is configured: what tests and the bench import with. */
 export const DEFAULT_IMPORT_LIMITS: ImportLimits = Limits.parse({});
 export type StorageConfig = z.infer<typeof Storage>;
-export type CallbackConfig = z.infer<typeof Callbacks>;
 
 type Env = Record<string, string | undefined>;
 

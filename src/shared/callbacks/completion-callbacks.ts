@@ -19,7 +19,7 @@ export interface CompletionCallbackConfig {
 }
 
 /** What QStash is asked to deliver: `publishJSON`'s arguments. */
-export interface CallbackMessage {
+interface CallbackMessage {
   url: string;
   body: StatusDocument;
   deduplicationId: string;
@@ -41,14 +41,9 @@ export interface CompletionCallbacks {
  */
 export const callbackDeduplicationId = (doc: StatusDocument): string => `${doc.jobId}.${doc.state}`;
 
-/** The completion callback (DESIGN §13), through the real QStash client; `publish` is replaceable for tests. */
-export function createCompletionCallbacks(
-  config: CompletionCallbackConfig,
-  log: Logger,
-  publish: ((message: CallbackMessage) => Promise<unknown>) | undefined = config.QSTASH_TOKEN
-    ? qstashPublisher(config.QSTASH_TOKEN, config.QSTASH_URL)
-    : undefined,
-): CompletionCallbacks {
+/** The completion callback (DESIGN §13), published with the QStash client to `QSTASH_URL`. */
+export function createCompletionCallbacks(config: CompletionCallbackConfig, log: Logger): CompletionCallbacks {
+  const publish = config.QSTASH_TOKEN ? qstashPublisher(config.QSTASH_TOKEN, config.QSTASH_URL) : undefined;
   return {
     async send(doc, callbackUrl) {
       const url = callbackUrl ?? config.CALLBACK_URL;

@@ -116,19 +116,19 @@ export class JobStatus {
       try {
         const written = await this.write(update);
         if (!written) this.log.info({ state: patch.state }, 'status not written: the document already records a later or final state');
-        else await this.toldFinal();
+        else await this.announceFinal();
         return;
       } catch (err) {
         if (i === FINAL_WRITE_DELAYS_MS.length - 1) {
           this.log.error({ err, state: patch.state }, 'could not write the final job status; the status store is unreachable');
           // The job did end so (BullMQ holds it): the callback is then the app's only word of it.
-          await this.toldFinal();
+          await this.announceFinal();
         }
       }
     }
   }
 
-  private async toldFinal(): Promise<void> {
+  private async announceFinal(): Promise<void> {
     if (!isFinalState(this.doc.state)) return;
     await this.options.onFinal?.(this.doc).catch((err: unknown) => this.log.error({ err, state: this.doc.state }, 'completion callback failed'));
   }
