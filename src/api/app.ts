@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { CompletionCallbacks } from '../shared/callbacks/completion-callbacks.js';
 import type { Logger } from '../shared/logger.js';
 import type { ImportJobData } from '../shared/queues.js';
 import type { StatusStore } from '../shared/status/status-store.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   publicBaseUrl?: string;
   jobAttempts: number;
   jobBackoffMs: number;
+  callbacks: CompletionCallbacks;
+  callbackUrlPrefixes: readonly string[];
   readiness: Record<string, ReadinessCheck>;
   dashboard?: DashboardOptions;
   metrics: ApiMetrics;

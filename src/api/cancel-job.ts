@@ -1,6 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { CompletionCallbacks } from '../shared/callbacks/completion-callbacks.js';
 import { cancelChannel, cancelKey } from '../shared/cancellation.js';
+import type { StatusDocument } from '../shared/contract.js';
 import type { Logger } from '../shared/logger.js';
 import { CANCELLED_REASON_PREFIX, endedRunNumber, type ImportJobData } from '../shared/queues.js';
 import { JobStatus } from '../shared/status/job-status.js';
@@ -17,6 +19,8 @@ export interface CancelDeps {
   status: StatusStore;
   /** Whether PostgreSQL holds the job's list: a committed import is the truth, whatever else says. */
   listCommitted(jobId: string): Promise<boolean>;
+  /** A job cancelled before it ran ends here, not in a worker: its completion callback too. */
+  callbacks: CompletionCallbacks;
   log: Logger;
 }
 
@@ -98,7 +102,9 @@ async function cancelWaiting(deps: CancelDeps, jobId: string, key: string): Prom
     attempt: job ? endedRunNumber(job) : 0,
     queuedAt: job?.data?.queuedAt ?? new Date(job?.timestamp ?? Date.now()).toISOString(),
   };
-  await new JobStatus(run, deps.status, deps.log.child({ jobId })).cancelled();
+  const callbackUrl = job?.data?.request?.callbackUrl;
+  const onFinal = (doc: StatusDocument) => deps.callbacks.send(doc, callbackUrl);
+  await new JobStatus(run, deps.status, deps.log.child({ jobId }), { onFinal }).cancelled();
   deps.log.info({ jobId, removed: removed === 1 }, 'import cancelled before it ran');
   return { status: 200, state: 'cancelled' };
 }

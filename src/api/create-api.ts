@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Express } from 'express';
+import { createCompletionCallbacks } from '../shared/callbacks/completion-callbacks.js';
 import type { ApiConfig } from '../shared/config.js';
 import { createDb } from '../shared/db/client.js';
 import { listCommitted } from '../shared/db/list-committed.js';
@@ -47,6 +48,8 @@ export function createApi(config: ApiConfig, log: Logger): Api {
     publicBaseUrl: publicUrl && `${publicUrl.origin}${publicPrefix}`,
     jobAttempts: config.JOB_ATTEMPTS,
     jobBackoffMs: config.JOB_BACKOFF_MS,
+    callbacks: createCompletionCallbacks(config, log),
+    callbackUrlPrefixes: config.CALLBACK_URL_PREFIXES,
     readiness: { redis: () => redis.ping(), postgres: () => db.db.execute(sql`select 1`) },
     dashboard:
       config.BULL_BOARD_USERNAME && config.BULL_BOARD_PASSWORD

@@ -53,6 +53,30 @@ const Jobs = z.object({
   JOB_BACKOFF_MS: int(0, 5_000),
 });
 
+/**
+ * A callback prefix is an http(s) URL with a path, so that `https://app.example.com/` cannot be
+ * written `https://app.example.com` and let `https://app.example.com.evil.test/` through.
+ */
+const callbackPrefix = z
+  .string()
+  .refine((p) => URL.canParse(p) && /^https?:$/.test(new URL(p).protocol) && p.startsWith(`${new URL(p).origin}/`), {
+    message: 'each prefix must be an http(s) URL with a path, such as https://app.example.com/ (ending the host with "/")',
+  });
+
+/**
+ * Completion callbacks through QStash (DESIGN §13). No token, or no URL for a job: no callback.
+ * No prefixes: the api refuses every `callbackUrl` (the safe default; `CALLBACK_URL`, set by the
+ * operator, still applies).
+ */
+const Callbacks = z.object({
+  QSTASH_TOKEN: optionalString,
+  QSTASH_URL: nonEmpty('https://qstash.upstash.io').pipe(z.url({ protocol: /^https?$/ })),
+  CALLBACK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CALLBACK_URL_PREFIXES: optionalString.transform((v) =>
+    (v ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+  ).pipe(z.array(callbackPrefix)),
+});
+
 const Storage = z.object({
   R2_ACCOUNT_ID: optionalString,
   S3_ENDPOINT: optionalString.pipe(z.string().url().optional()),
@@ -100,6 +124,7 @@ const Api = Base.extend(Redis.shape)
     METRICS_TOKEN: metricsToken,
   })
   .extend(Jobs.shape)
+  .extend(Callbacks.shape)
   .refine(upstashPair, upstashIssue)
   .refine((c) => Boolean(c.BULL_BOARD_USERNAME) === Boolean(c.BULL_BOARD_PASSWORD), {
     message: 'set both BULL_BOARD_USERNAME and BULL_BOARD_PASSWORD, or neither',
@@ -132,6 +157,7 @@ const Worker = Base.extend(Redis.shape)
     REJECTED_ROWS_PREFIX: z.string().default('rejected/'),
   })
   .extend(Jobs.shape)
+  .extend(Callbacks.shape)
   .refine(requireEndpoint, endpointIssue)
   .refine(upstashPair, upstashIssue)
   // Each import holds one connection for its transaction, and the path that finds a duplicate

@@ -164,6 +164,8 @@ export const ImportRequest = z
     unmappedColumns: z.enum(UNMAPPED_COLUMNS).default('keep'),
     invalidRows: z.enum(['fail', 'skip']).default('fail'),
     dryRun: z.boolean().default(false),
+    /** Where the final status document is delivered (DESIGN §13); the service allows only `CALLBACK_URL_PREFIXES`. */
+    callbackUrl: z.url({ protocol: /^https?$/, error: 'callbackUrl must be an http or https URL' }).max(2048).optional(),
     deleteSourceAfterImport: z.boolean().optional(),
   })
   .strict()

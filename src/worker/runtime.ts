@@ -1,3 +1,4 @@
+import { createCompletionCallbacks } from '../shared/callbacks/completion-callbacks.js';
 import type { WorkerConfig } from '../shared/config.js';
 import { createDb } from '../shared/db/client.js';
 import type { Logger } from '../shared/logger.js';
@@ -32,7 +33,7 @@ export async function startWorkerRuntime(config: WorkerConfig, log: Logger): Pro
       ? undefined
       : await startMetricsServer(metrics, { port: config.METRICS_PORT, token: config.METRICS_TOKEN, log });
   const importWorker = startImportWorker(
-    { config, db, storage, status: createStatusStore(config, connection), cancels, metrics, log },
+    { config, db, storage, status: createStatusStore(config, connection), callbacks: createCompletionCallbacks(config, log), cancels, metrics, log },
     connection,
   );
   let stopped: Promise<void> | undefined;

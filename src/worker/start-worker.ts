@@ -40,7 +40,7 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
   worker.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, err: err.message }, 'job failed for good');
     if (!job?.finishedOn) return;
-    recordFailedForGood(job, err, { store: ctx.status, db: ctx.db.db, log: log.child({ jobId: job.id }) }).catch((e: unknown) =>
+    recordFailedForGood(job, err, { store: ctx.status, callbacks: ctx.callbacks, db: ctx.db.db, log: log.child({ jobId: job.id }) }).catch((e: unknown) =>
       log.error({ err: e, jobId: job.id }, 'could not record the final status of a job that failed for good'),
     );
   });

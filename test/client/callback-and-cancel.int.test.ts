@@ -128,7 +128,7 @@ describe('verifyImportCallback', () => {
 describe('cancelImport', () => {
   let worker: CaptureServer;
   beforeAll(async () => {
-    // Stands for the service: the api's cancel route comes with the worker side (issue 11, part 2).
+    // Stands for the service, to see exactly what the client publishes (test/e2e/cancel.int.test.ts runs the real route).
     worker = await startCaptureServer(() => ({ status: 202 }));
   });
   afterAll(() => worker?.stop());

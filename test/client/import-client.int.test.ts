@@ -154,13 +154,19 @@ describe('waitForImport', () => {
     const running = uniqueJobId('slow');
     await store.transition(statusDocument(running, 'running', 12));
 
-    const waitingForUnknown = client.waitForImport(unknown, { timeoutMs: 200, pollIntervalMs: 20 });
-    const waitingForRunning = client.waitForImport(running, { timeoutMs: 200, pollIntervalMs: 20 });
+    // Both settled together: a waiter left without a handler while the other is awaited rejects unhandled.
+    const [forUnknown, forRunning] = await Promise.allSettled([
+      client.waitForImport(unknown, { timeoutMs: 200, pollIntervalMs: 20 }),
+      client.waitForImport(running, { timeoutMs: 200, pollIntervalMs: 20 }),
+    ]);
 
-    await expect(waitingForUnknown).rejects.toBeInstanceOf(ImportTimeoutError);
-    await expect(waitingForUnknown).rejects.toThrow(`import "${unknown}" did not finish within 200 ms: no status document was found`);
-    await expect(waitingForRunning).rejects.toThrow(/it is still running \(attempt 1, 120 rows, 12% of the file read\)/);
-    await expect(waitingForRunning).rejects.toMatchObject({ lastStatus: { state: 'running' } });
+    expect(forUnknown.status).toBe('rejected');
+    expect(forRunning.status).toBe('rejected');
+    const [unknownError, runningError] = [forUnknown, forRunning].map((o) => (o as PromiseRejectedResult).reason as ImportTimeoutError);
+    expect(unknownError).toBeInstanceOf(ImportTimeoutError);
+    expect(unknownError.message).toContain(`import "${unknown}" did not finish within 200 ms: no status document was found`);
+    expect(runningError.message).toMatch(/it is still running \(attempt 1, 120 rows, 12% of the file read\)/);
+    expect(runningError).toMatchObject({ lastStatus: { state: 'running' } });
   });
 
   it('stops when its signal is aborted', async () => {

@@ -11,6 +11,8 @@ import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime
 import { TEST_PG_URL, TEST_REDIS_URL } from '../helpers/env.js';
 import { listenApi, logSink, type ListeningApi } from '../helpers/api-in-process.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { signQstash } from '../helpers/sign-qstash.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { startUpstashServer, type UpstashTestServer } from '../helpers/upstash-server.js';
@@ -31,6 +33,7 @@ const SECRETS = {
   DATABASE_PASSWORD: `pg-password-SECRET-${tag}`,
   UPSTASH_REDIS_REST_TOKEN: `upstash-token-SECRET-${tag}`,
   BULL_BOARD_PASSWORD: `board-password-SECRET-${tag}`,
+  QSTASH_TOKEN: `qstash-token-SECRET-${tag}`,
 };
 const ROLE = `csv_import_secrets_${tag}`;
 const QUEUE_PREFIX = `{secrets-${tag}}`;
@@ -59,6 +62,8 @@ function leaksIn(text: string, extra: Map<string, string> = new Map()): string[]
 let db: TestDatabase;
 let s3: S3TestServer;
 let upstash: UpstashTestServer;
+let qstash: QstashTestServer;
+let callbacks: CaptureServer;
 let api: ListeningApi;
 let worker: WorkerRuntime;
 let statusClient: UpstashRedis;
@@ -83,6 +88,8 @@ beforeAll(async () => {
 
   s3 = await startS3Server();
   upstash = await startUpstashServer({ redisUrl: TEST_REDIS_URL, token: SECRETS.UPSTASH_REDIS_REST_TOKEN });
+  qstash = await startQstashServer({ token: SECRETS.QSTASH_TOKEN, signingKey: SECRETS.QSTASH_CURRENT_SIGNING_KEY });
+  callbacks = await startCaptureServer();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
@@ -95,6 +102,9 @@ beforeAll(async () => {
     QSTASH_NEXT_SIGNING_KEY: SECRETS.QSTASH_NEXT_SIGNING_KEY,
     BULL_BOARD_USERNAME: 'admin',
     BULL_BOARD_PASSWORD: SECRETS.BULL_BOARD_PASSWORD,
+    QSTASH_TOKEN: SECRETS.QSTASH_TOKEN,
+    QSTASH_URL: qstash.url,
+    CALLBACK_URL: `${callbacks.url}/callbacks`,
     JOB_ATTEMPTS: '2',
     JOB_BACKOFF_MS: '100',
     ...s3.env,
@@ -111,6 +121,8 @@ afterAll(async () => {
   await worker?.stop(1_000);
   await api?.close();
   await upstash?.stop();
+  await qstash?.stop();
+  await callbacks?.stop();
   await s3?.stop();
   await db?.drop();
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
@@ -221,7 +233,7 @@ describe('secrets', () => {
     const { rows } = await db.pool.query<{ n: number }>('select count(*)::int as n from list_rows');
     expect(rows[0]!.n).toBe(2);
     const logs = logLines.join('');
-    for (const message of ['import queued', 'import started', 'import succeeded', 'import failed', 'job failed for good']) {
+    for (const message of ['import queued', 'import started', 'import succeeded', 'import failed', 'job failed for good', 'completion callback published']) {
       expect(logs).toContain(message);
     }
     expect(answers.filter((a) => a.startsWith('401'))).toHaveLength(4);
@@ -241,6 +253,13 @@ describe('secrets', () => {
 
   it('answers no HTTP request with a secret', () => {
     expect(answers.flatMap((answer) => leaksIn(answer, signatures))).toEqual([]);
+  });
+
+  it('sends no secret in a completion callback', async () => {
+    await qstash.idle();
+    const delivered = callbacks.requests();
+    expect(delivered.length).toBeGreaterThanOrEqual(3);
+    expect(delivered.flatMap((r) => leaksIn(`${JSON.stringify(r.headers)} ${r.body}`))).toEqual([]);
   });
 
   it('writes no secret to Redis: queue keys, job data, results, failures, events and status documents', async () => {

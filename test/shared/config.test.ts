@@ -138,4 +138,19 @@ describe('configuration', () => {
       expect.stringMatching(/UPSTASH_REDIS_REST_TOKEN/),
     ]);
   });
+
+  it('reads the callback settings for the api and the worker: QStash by default, no prefix allowing anything when unset', () => {
+    const apiEnv = { DATABASE_URL: workerEnv.DATABASE_URL, REDIS_URL: workerEnv.REDIS_URL, QSTASH_CURRENT_SIGNING_KEY: 'k', QSTASH_NEXT_SIGNING_KEY: 'k' };
+    const unset = loadWorkerConfig({ ...workerEnv, QSTASH_URL: '', CALLBACK_URL_PREFIXES: '', CALLBACK_URL: '' });
+    expect([unset.QSTASH_URL, unset.CALLBACK_URL_PREFIXES, unset.QSTASH_TOKEN, unset.CALLBACK_URL]).toEqual(['https://qstash.upstash.io', [], undefined, undefined]);
+    const set = { QSTASH_TOKEN: 'qstash-token', CALLBACK_URL: 'https://app.test/imports/done', CALLBACK_URL_PREFIXES: 'https://app.test/imports/, http://127.0.0.1:8080/cb/' };
+    for (const config of [loadWorkerConfig({ ...workerEnv, ...set }), loadApiConfig({ ...apiEnv, ...set })]) {
+      expect(config).toMatchObject({ ...set, CALLBACK_URL_PREFIXES: ['https://app.test/imports/', 'http://127.0.0.1:8080/cb/'] });
+    }
+  });
+
+  it('refuses a callback prefix without a path, which would let any host that starts alike through', () => {
+    const problems = problemsOf(() => loadWorkerConfig({ ...workerEnv, CALLBACK_URL_PREFIXES: 'https://app.test/ok/,https://app.test', CALLBACK_URL: 'not a url' }));
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['CALLBACK_URL', 'CALLBACK_URL_PREFIXES.1']);
+  });
 });

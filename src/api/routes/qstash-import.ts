@@ -4,8 +4,10 @@ import type { Job, Queue } from 'bullmq';
 import { ImportRequest, type JobState } from '../../shared/contract.js';
 import type { Logger } from '../../shared/logger.js';
 import { JOB, importJobOptions, toJobState, type ImportJobData } from '../../shared/queues.js';
+import { isAllowedCallbackUrl } from '../../shared/callbacks/callback-url.js';
 import { JobStatus } from '../../shared/status/job-status.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
+import { HttpError, NON_RETRYABLE } from '../errors.js';
 import { parseBody } from '../parse-body.js';
 import type { ApiMetrics } from '../metrics.js';
 import { verifyQstash, type QstashKeys } from '../middleware/verify-qstash.js';
@@ -24,6 +26,8 @@ export interface QstashImportDeps {
   jobAttempts: number;
   jobBackoffMs: number;
   metrics: Pick<ApiMetrics, 'countDelivery'>;
+  /** CALLBACK_URL_PREFIXES: where a job's callbackUrl may point (none: nowhere). */
+  callbackUrlPrefixes: readonly string[];
   log: Logger;
 }
 
@@ -37,6 +41,7 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
     verifyQstash(deps.keys),
     async (req, res) => {
       const request = parseBody(ImportRequest, req.body as Buffer, 'import request');
+      refuseForeignCallback(request.callbackUrl, deps.callbackUrlPrefixes);
       const jobId = request.jobId;
       const existing = await queueCall(deps, deps.queue.getJob(jobId));
       if (existing) {
@@ -64,6 +69,22 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
     },
   );
   return router;
+}
+
+/**
+ * The service would publish every job's final status, signed by QStash, to whatever URL a sender
+ * names: only the deployment's own prefixes are allowed (DESIGN §3). The same body fails the same
+ * way, so QStash must not retry.
+ */
+function refuseForeignCallback(callbackUrl: string | undefined, prefixes: readonly string[]): void {
+  if (callbackUrl === undefined || isAllowedCallbackUrl(callbackUrl, prefixes)) return;
+  const message = prefixes.length
+    ? `callbackUrl must start with one of the allowed prefixes: ${prefixes.join(', ')}`
+    : 'callbackUrl is not accepted: this service allows no callback URLs (CALLBACK_URL_PREFIXES is not set)';
+  throw new HttpError(400, 'invalid import request', {
+    body: { issues: [{ code: 'custom', path: ['callbackUrl'], message }] },
+    headers: NON_RETRYABLE,
+  });
 }
 
 async function stateOf(deps: QstashImportDeps, job: Job<ImportJobData>): Promise<JobState> {

@@ -19,6 +19,12 @@ export interface JobRun {
 export interface JobStatusOptions {
   /** Mirrors progress to the queue as well (the dashboard); best-effort like the status write. */
   reportProgress?(progress: Progress): Promise<void>;
+  /**
+   * Told the final document once this run wrote a final state (the completion callback, DESIGN
+   * §13); not when the store refused the write (another run, or this one, said it first). Awaited,
+   * so it must bound its own time and never reject.
+   */
+  onFinal?(doc: StatusDocument): Promise<void>;
   now?(): Date;
 }
 
@@ -31,7 +37,8 @@ export const cancelledError = (): ImportError =>
  * (STYLE §9: the api's webhook and cancel routes, the processor, the handler of jobs BullMQ ends),
  * and the store's transition refuses any that would go backwards (DESIGN §3). One instance
  * speaks for one run. Progress is best-effort and throttled; a final state is retried, then given
- * up loudly. Nothing here ever fails the import. Plain data in, so the api needs no BullMQ job.
+ * up loudly, and once written is handed to `onFinal` (the completion callback, which this module
+ * knows nothing of). Nothing here ever fails the import. Plain data in, so the api needs no BullMQ job.
  */
 export class JobStatus {
   private doc: StatusDocument;
@@ -126,13 +133,21 @@ export class JobStatus {
       try {
         const written = await this.write(update);
         if (!written) this.log.info({ state: patch.state }, 'status not written: the document already records a later or final state');
+        else await this.announceFinal();
         return;
       } catch (err) {
         if (i === FINAL_WRITE_DELAYS_MS.length - 1) {
           this.log.error({ err, state: patch.state }, 'could not write the final job status; the status store is unreachable');
+          // The job did end so (BullMQ holds it): the callback is then the app's only word of it.
+          await this.announceFinal();
         }
       }
     }
+  }
+
+  private async announceFinal(): Promise<void> {
+    if (!isFinalState(this.doc.state)) return;
+    await this.options.onFinal?.(this.doc).catch((err: unknown) => this.log.error({ err, state: this.doc.state }, 'completion callback failed'));
   }
 
   private write(patch: Partial<StatusDocument>): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq';
+import type { CompletionCallbacks } from '../../shared/callbacks/completion-callbacks.js';
 import type { WorkerConfig } from '../../shared/config.js';
 import { ImportRequest, type ImportResult } from '../../shared/contract.js';
 import type { DbHandle } from '../../shared/db/client.js';
@@ -22,6 +23,7 @@ export interface ImportWorkerContext {
   db: DbHandle;
   storage: Storage;
   status: StatusStore;
+  callbacks: CompletionCallbacks;
   cancels: CancelWatcher;
   metrics: WorkerMetrics;
   log: Logger;
@@ -44,7 +46,7 @@ const LOCK_CHECK_TIMEOUT_MS = 5_000;
 export function createImportProcessor(ctx: ImportWorkerContext): Processor<ImportJobData, ImportResult> {
   return async (job, token, queueSignal) => {
     const log = ctx.log.child({ jobId: job.id, attempt: runNumber(job), key: job.data?.request?.source?.key });
-    const status = runStatus(job, ctx.status, log);
+    const status = runStatus(job, { store: ctx.status, callbacks: ctx.callbacks }, log);
     const outcome = startImportOutcome(ctx.metrics, log);
     const request = await parseJobData(job, status, outcome);
     const lock = jobLock(job, token, ctx.config.LOCK_DURATION_MS);

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import type { CompletionCallbacks } from '../../shared/callbacks/completion-callbacks.js';
 import type { Db } from '../../shared/db/client.js';
 import { ImportError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -11,11 +12,19 @@ import { findImportedList } from './list-store.js';
 /** BullMQ's Redis connection queues commands while Redis is silent; a progress update waits no longer. */
 const QUEUE_PROGRESS_TIMEOUT_MS = 2_000;
 
+/** Where a run's status goes: the store, and its final state to the completion callback. */
+export interface RunStatusDeps {
+  store: StatusStore;
+  callbacks: CompletionCallbacks;
+}
+
 /**
  * The status of one run of a BullMQ job (shared/status/job-status.ts owns the state changes),
  * mirroring its progress to the job as well, for the dashboard.
  */
-export function runStatus(job: Job<ImportJobData>, store: StatusStore, log: Logger, attempt: number = runNumber(job)): JobStatus {
+export function runStatus(job: Job<ImportJobData>, deps: RunStatusDeps, log: Logger, attempt: number = runNumber(job)): JobStatus {
+  // Read before the data is validated: a job whose data is not a request still ends with a callback.
+  const callbackUrl: unknown = job.data?.request?.callbackUrl;
   return new JobStatus(
     {
       // The BullMQ id is the payload's jobId (the api sets it), and it is there even when the data is not.
@@ -24,14 +33,16 @@ export function runStatus(job: Job<ImportJobData>, store: StatusStore, log: Logg
       queuedAt: job.data?.queuedAt ?? new Date(job.timestamp).toISOString(),
       startedAt: new Date().toISOString(),
     },
-    store,
+    deps.store,
     log,
-    { reportProgress: (progress) => withTimeout(job.updateProgress(progress), QUEUE_PROGRESS_TIMEOUT_MS) },
+    {
+      reportProgress: (progress) => withTimeout(job.updateProgress(progress), QUEUE_PROGRESS_TIMEOUT_MS),
+      onFinal: (doc) => deps.callbacks.send(doc, typeof callbackUrl === 'string' ? callbackUrl : undefined),
+    },
   );
 }
 
-export interface EndedJobDeps {
-  store: StatusStore;
+export interface EndedJobDeps extends RunStatusDeps {
   db: Db;
   log: Logger;
 }
@@ -48,7 +59,7 @@ const STALLED_REASON = 'job stalled more than allowable limit';
  * committed its list before it died.
  */
 export async function recordFailedForGood(job: Job<ImportJobData>, err: Error, deps: EndedJobDeps): Promise<void> {
-  const status = runStatus(job, deps.store, deps.log, endedRunNumber(job));
+  const status = runStatus(job, deps, deps.log, endedRunNumber(job));
   const thrown = err instanceof ImportError ? err : err.cause instanceof ImportError ? err.cause : undefined;
   if (thrown?.code === 'CANCELLED') return status.cancelled();
   if (thrown) return status.failed('failed', thrown);
