@@ -162,7 +162,8 @@ describe('waitForImport', () => {
 
     expect(forUnknown.status).toBe('rejected');
     expect(forRunning.status).toBe('rejected');
-    const [unknownError, runningError] = [forUnknown, forRunning].map((o) => (o as PromiseRejectedResult).reason as ImportTimeoutError);
+    const reasonOf = (o: PromiseSettledResult<unknown>) => (o as PromiseRejectedResult).reason as ImportTimeoutError;
+    const [unknownError, runningError] = [reasonOf(forUnknown), reasonOf(forRunning)];
     expect(unknownError).toBeInstanceOf(ImportTimeoutError);
     expect(unknownError.message).toContain(`import "${unknown}" did not finish within 200 ms: no status document was found`);
     expect(runningError.message).toMatch(/it is still running \(attempt 1, 120 rows, 12% of the file read\)/);
