@@ -4,6 +4,7 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { readColumns, readRows } from '../helpers/read-list.js';
 import { importError, importFile, importJob } from '../helpers/run-import.js';
+import { bufferSource } from '../helpers/buffer-source.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
 
 /** How the engine reads files that are not UTF-8 (DESIGN §5.1), end to end into PostgreSQL. */
@@ -87,6 +88,30 @@ describe('importing files in legacy encodings', () => {
       env: { ...process.env, DATABASE_URL: fixture.db.url, LOG_LEVEL: 'silent' },
     });
     expect(JSON.parse(stdout)).toMatchObject({ rows: 1, encoding: 'windows-1250' });
+  });
+
+  it.each(['shift_jis', 'gbk'])('reads a %s file with CR line ends (old Mac Excel) whose first chunk ends inside a character', async (encoding) => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},山田太郎,東京都新宿区`);
+    const text = `番号,名前,住所\r${rows.join('\r')}\r`;
+    const bytes = iconv.encode(text, encoding);
+    // The first chunk, the sample, ends after the lead byte of the first character past 64 KiB.
+    let cut = 0;
+    for (const ch of text) {
+      const size = iconv.encode(ch, encoding).length;
+      if (cut > 64 * 1024 && size === 2) break;
+      cut += size;
+    }
+    cut += 1;
+    const result = await importFile(fixture.db, 'unused', importJob(), { source: bufferSource(bytes, [cut]) });
+    expect(iconv.decode(bytes, result.encoding!)).toBe(text);
+    expect((await readRows(fixture.db.pool, result.listId!, [3000]))[0]!.data).toMatchObject({ 名前: '山田太郎', 住所: '東京都新宿区' });
+  });
+
+  it('names the right line of a damaged byte in a file with CR line ends', async () => {
+    const bytes = Buffer.concat([Buffer.from('name,city\rJosé,Köln\rZoë,Ulm\rRen'), Buffer.from([0xc3]), Buffer.from('e,Bonn\r')]);
+    const err = await importError(importFile(fixture.db, fixture.temp.write(bytes)));
+    expect(err.code).toBe('ENCODING_ERROR');
+    expect(err.message).toMatch(/line 4\b/);
   });
 
   it('refuses a locale that is not a BCP 47 tag', () => {

@@ -3,6 +3,7 @@ import iconv from 'iconv-lite';
 import { LONE_SURROGATE } from '../../../shared/contract.js';
 import { ImportError } from '../../../shared/errors.js';
 import { SAMPLE_BYTES, scanUtf8, type EncodingChoice } from './detect-encoding.js';
+import { LineCounter, lineBreaks } from './line-breaks.js';
 import { REPLACEMENT, countOf, replacementSpelling } from './replacement-character.js';
 
 export interface DecodeStats {
@@ -39,7 +40,7 @@ export function createDecoder(choice: EncodingChoice, stats: DecodeStats) {
 
 function validateUtf8(choice: EncodingChoice, stats: DecodeStats) {
   return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    let lines = 0;
+    const counter = new LineCounter();
     let carry: Buffer | undefined;
     let skip = choice.bomLength;
     // Until the first non-ASCII byte, an ASCII sample proved nothing about the encoding.
@@ -56,14 +57,14 @@ function validateUtf8(choice: EncodingChoice, stats: DecodeStats) {
       const body = chunk.subarray(0, end);
       if (unproven && !isAscii(body)) {
         unproven = false;
-        if (!isUtf8(body)) throw await notUtf8(body, lines, source);
+        if (!isUtf8(body)) throw await notUtf8(body, counter.lines, source);
       }
-      if (!isUtf8(body)) throw invalidUtf8(body, lines);
-      lines += countLines(body);
+      if (!isUtf8(body)) throw invalidUtf8(body, counter.lines);
+      counter.add(body);
       if (!stats.sawNul && body.includes(0)) stats.sawNul = true;
       if (body.length) yield body;
     }
-    if (carry) throw invalidUtf8(carry, lines);
+    if (carry) throw invalidUtf8(carry, counter.lines);
   };
 }
 
@@ -80,16 +81,10 @@ function completeLength(b: Buffer): number {
   return b.length;
 }
 
-function countLines(b: Buffer): number {
-  let n = 0;
-  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
-  return n;
-}
-
 /** What the decoder of an ASCII sample throws at its first bytes that are not UTF-8. */
 async function notUtf8(body: Buffer, linesBefore: number, rest: AsyncIterable<Buffer>): Promise<NotUtf8AfterAll> {
   const firstHigh = body.findIndex((b) => b >= 0x80);
-  const lineStart = body.lastIndexOf(0x0a, firstHigh) + 1;
+  const lineStart = Math.max(body.lastIndexOf(0x0a, firstHigh), body.lastIndexOf(0x0d, firstHigh)) + 1;
   const parts = [body.subarray(lineStart)];
   let size = parts[0]!.length;
   for await (const more of rest) {
@@ -112,7 +107,7 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
   return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const decoder = iconv.getDecoder(choice.encoding, { stripBOM: false });
     let skip = choice.bomLength;
-    let lines = 0;
+    const counter = new LineCounter();
     let pendingHigh = '';
     // iconv-lite writes U+FFFD for bytes the encoding has no character for. Only a file whose
     // encoding can spell U+FFFD itself (GB18030, UTF-16) may hold it: count those spellings.
@@ -129,13 +124,13 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
         pendingHigh = text.slice(-1);
         text = text.slice(0, -1);
       }
-      if (LONE_SURROGATE.test(text)) throw loneSurrogate(text, lines);
+      if (LONE_SURROGATE.test(text)) throw loneSurrogate(text, counter.lines);
       if (text.includes(REPLACEMENT)) {
         replacements += countOf(text, REPLACEMENT);
-        if (replacements > spelled.count) throw undefinedBytes(choice.encoding, text, lines);
+        if (replacements > spelled.count) throw undefinedBytes(choice.encoding, text, counter.lines);
       }
       if (!text) return undefined;
-      lines += text.split('\n').length - 1;
+      counter.add(text);
       if (!stats.sawNul && text.includes('\0')) stats.sawNul = true;
       return Buffer.from(text, 'utf8');
     };
@@ -153,10 +148,10 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
       if (out) yield out;
     }
     // iconv-lite drops a trailing partial code unit without a word; that would lose data.
-    if (bytes % unit !== 0) throw truncatedUnit(choice.encoding, unit, lines);
+    if (bytes % unit !== 0) throw truncatedUnit(choice.encoding, unit, counter.lines);
     const out = emit(decoder.end() ?? '');
     if (out) yield out;
-    if (pendingHigh) throw loneSurrogate(pendingHigh, lines);
+    if (pendingHigh) throw loneSurrogate(pendingHigh, counter.lines);
   };
 }
 
@@ -178,7 +173,7 @@ function truncatedUnit(encoding: string, unit: number, linesBefore: number): Imp
 
 function loneSurrogate(text: string, linesBefore: number): ImportError {
   const at = text.search(LONE_SURROGATE);
-  const line = linesBefore + text.slice(0, Math.max(at, 0)).split('\n').length;
+  const line = linesBefore + lineBreaks(text.slice(0, Math.max(at, 0))) + 1;
   return new ImportError(
     'ENCODING_ERROR',
     `line ${line} has a broken UTF-16 character (an unpaired surrogate); the file is damaged`,
@@ -203,7 +198,7 @@ function spelledReplacements(encoding: string): { count: number; scan(chunk: Buf
 }
 
 function undefinedBytes(encoding: string, text: string, linesBefore: number): ImportError {
-  const line = linesBefore + text.slice(0, text.indexOf(REPLACEMENT)).split('\n').length;
+  const line = linesBefore + lineBreaks(text.slice(0, text.indexOf(REPLACEMENT))) + 1;
   return new ImportError(
     'ENCODING_ERROR',
     `line ${line} has bytes that ${encoding} has no character for, so the file is not in ${encoding} ` +

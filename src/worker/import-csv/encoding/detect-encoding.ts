@@ -119,7 +119,8 @@ export function scanUtf8(b: Buffer): Utf8Scan {
   for (let i = 0; i < b.length; ) {
     const c = b[i]!;
     if (c < 0x80) {
-      if (c === 0x0a) line++;
+      // LF, CRLF and a lone CR each end a line.
+      if (c === 0x0a || (c === 0x0d && b[i + 1] !== 0x0a)) line++;
       i++;
       continue;
     }

@@ -184,9 +184,13 @@ function holdsEveryByte(text: string, bytes: Buffer, encoding: string): boolean 
   return spelling !== undefined && countOf(text, REPLACEMENT) <= countOf(bytes, spelling);
 }
 
-/** The sample up to its last line feed, so that no candidate judges a character cut by its end. */
+/**
+ * The sample up to its last line end (LF, or CR in files from old Mac Excel), so that no
+ * candidate judges a character cut by its end: a half character reads as U+FFFD and would rule
+ * the right encoding out.
+ */
 function wholeLines(sample: Buffer): Buffer {
-  const end = sample.lastIndexOf(0x0a);
+  const end = Math.max(sample.lastIndexOf(0x0a), sample.lastIndexOf(0x0d));
   return end > 0 ? sample.subarray(0, end + 1) : sample;
 }
 
