@@ -9,7 +9,7 @@ export interface ImportOutcomeReport {
   /** Adds bytes read from the source (a file read twice counts twice: that is the load). */
   bytesRead(bytes: number): void;
   /** Counts the attempt once and logs its one `import finished` line; later calls do nothing. */
-  finish(outcome: ImportOutcome, details?: { code?: ErrorCode; rows?: number; alreadyImported?: boolean }): void;
+  finish(outcome: ImportOutcome, details?: { code?: ErrorCode; rows?: number; alreadyImported?: boolean; dryRun?: boolean }): void;
 }
 
 /**
@@ -39,10 +39,15 @@ export function startImportOutcome(metrics: WorkerMetrics, log: Logger, now: () 
       metrics.imports.inc({ outcome, code });
       metrics.duration.observe({ outcome }, durationMs / 1000);
       metrics.bytes.inc(bytes);
-      if (outcome === 'succeeded' && !details.alreadyImported) metrics.rows.inc(rows);
+      // Rows committed: neither a repeat of an earlier run's nor a dry run's, which commits none.
+      if (outcome === 'succeeded' && !details.alreadyImported && !details.dryRun) metrics.rows.inc(rows);
       const rowsPerSecond = durationMs > 0 ? Math.round((rows * 1000) / durationMs) : 0;
       log.info(
-        { outcome, code, rows, bytes, durationMs, rowsPerSecond, ...(details.alreadyImported ? { alreadyImported: true } : {}) },
+        {
+          outcome, code, rows, bytes, durationMs, rowsPerSecond,
+          ...(details.alreadyImported ? { alreadyImported: true } : {}),
+          ...(details.dryRun ? { dryRun: true } : {}),
+        },
         'import finished',
       );
     },

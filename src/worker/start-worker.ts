@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import type { ImportResult } from '../shared/contract.js';
 import { QUEUE, type ImportJobData } from '../shared/queues.js';
 import { TimeoutError, withTimeout } from '../shared/with-timeout.js';
+import type { ErrorCode } from '../shared/errors.js';
+import { startImportOutcome } from './import-outcome.js';
 import { recordFailedForGood } from './import-csv/run-status.js';
 import { ABORT_REASON, createImportProcessor, type ImportWorkerContext } from './import-csv/processor.js';
 
@@ -40,7 +42,9 @@ export function startImportWorker(ctx: ImportWorkerContext, connection: Redis): 
   worker.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, err: err.message }, 'job failed for good');
     if (!job?.finishedOn) return;
-    recordFailedForGood(job, err, { store: ctx.status, callbacks: ctx.callbacks, db: ctx.db.db, log: log.child({ jobId: job.id }) }).catch((e: unknown) =>
+    const jobLog = log.child({ jobId: job.id });
+    const endedByQueue = (code: ErrorCode) => startImportOutcome(ctx.metrics, jobLog).finish('failed', { code });
+    recordFailedForGood(job, err, { store: ctx.status, callbacks: ctx.callbacks, db: ctx.db.db, log: jobLog, endedByQueue }).catch((e: unknown) =>
       log.error({ err: e, jobId: job.id }, 'could not record the final status of a job that failed for good'),
     );
   });

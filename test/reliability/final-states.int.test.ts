@@ -103,6 +103,8 @@ describe('every job BullMQ ends reaches a final status', () => {
       const job = await queue.queue.getJob(jobId);
       expect(job?.failedReason).toBe('job stalled more than allowable limit');
       expect(logs.find(/^import started$/)).toHaveLength(0);
+      // No attempt of ours ran it, yet it is counted and logged as an import that ended.
+      expect(logs.find(/^import finished$/)).toEqual([expect.objectContaining({ outcome: 'failed', code: 'STALLED' })]);
       const { rows } = await service.db.pool.query<{ n: number }>('select count(*)::int as n from lists where job_id = $1', [jobId]);
       expect(rows[0]!.n).toBe(0);
       recordFigures('final-states', 'stalled-too-often', {

@@ -113,6 +113,18 @@ describe('a worker /metrics', () => {
     expect(after.value('csv_import_rows_total')).toBe(before.value('csv_import_rows_total'));
   });
 
+  it('counts a dry run as succeeded, with none of its rows: it commits none', async () => {
+    const before = await scrape();
+    const { status } = await importFile('dry-run', rowsCsv(40), { dryRun: true });
+    expect(status).toMatchObject({ state: 'succeeded', result: { dryRun: true, rows: 40 } });
+    await new Promise((r) => setTimeout(r, 100));
+    const after = await scrape();
+    expect(after.value('csv_import_imports_total', { outcome: 'succeeded', code: 'none' })).toBe(
+      (before.value('csv_import_imports_total', { outcome: 'succeeded', code: 'none' }) ?? 0) + 1,
+    );
+    expect(after.value('csv_import_rows_total')).toBe(before.value('csv_import_rows_total'));
+  });
+
   it('counts a job found stalled: taken by a worker that then went silent', async () => {
     const before = (await scrape()).value('csv_import_stalled_jobs_total')!;
     const jobId = uniqueJobId('stalled');

@@ -32,4 +32,14 @@ describe('the list sink', () => {
       fixture.db.pool.off('connect', listen);
     }
   });
+
+  it('gives a dry run the same last word: refused, it fails instead of reporting success', async () => {
+    const path = fixture.temp.write('a,b\n1,2\n3,4\n');
+    const error = await importError(importFile(fixture.db, path, importJob({ dryRun: true }), {
+      beforeCommit: async () => {
+        throw new ImportError('LOCK_LOST', 'another worker took this job over');
+      },
+    }));
+    expect(error.code).toBe('LOCK_LOST');
+  });
 });

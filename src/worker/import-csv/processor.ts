@@ -84,7 +84,7 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
       // A run that only found the list committed nothing, so it has not asked for the lock yet.
       if (result.alreadyImported && !(await lock.held().catch(() => true))) throw new ImportError('LOCK_LOST', 'another worker took this job over');
       await status.succeeded(result);
-      outcome.finish('succeeded', { rows: result.rows, alreadyImported: result.alreadyImported });
+      outcome.finish('succeeded', { rows: result.rows, alreadyImported: result.alreadyImported, dryRun: result.dryRun === true });
       log.info({ listId: result.listId, rows: result.rows, alreadyImported: result.alreadyImported }, 'import succeeded');
       // A dry run is a look before the import: the file is still needed.
       if (!request.dryRun && (request.deleteSourceAfterImport ?? ctx.config.DELETE_R2_AFTER_IMPORT)) await deleteSource(ctx, request.source.key, lock, log);

@@ -28,7 +28,11 @@ export function nowhere(): RowSink {
   return {
     listId: undefined,
     rows: new Writable({ write: (_chunk, _enc, done) => done() }),
-    commit: async () => undefined,
+    // Nothing to commit, but the same last word: a dry run that lost its lock or was cancelled
+    // must not report success for a job that is no longer its own.
+    commit: async (_result, beforeCommit) => {
+      await beforeCommit?.();
+    },
     abort: async () => undefined,
   };
 }

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { CompletionCallbacks } from '../../shared/callbacks/completion-callbacks.js';
 import type { Db } from '../../shared/db/client.js';
-import { ImportError } from '../../shared/errors.js';
+import { ImportError, type ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { endedRunNumber, runNumber, type ImportJobData } from '../../shared/queues.js';
 import { JobStatus } from '../../shared/status/job-status.js';
@@ -45,6 +45,8 @@ export function runStatus(job: Job<ImportJobData>, deps: RunStatusDeps, log: Log
 export interface EndedJobDeps extends RunStatusDeps {
   db: Db;
   log: Logger;
+  /** Counts a job BullMQ ended without running our processor: no attempt of ours reported it. */
+  endedByQueue(code: ErrorCode): void;
 }
 
 /** What BullMQ 6 fails a job with when it picks up one that stalled more than `maxStalledCount` times. */
@@ -70,7 +72,9 @@ export async function recordFailedForGood(job: Job<ImportJobData>, err: Error, d
   });
   if (list) return status.succeeded(list);
   deps.log.error({ jobId, reason: err.message, stalls: job.stalledCounter }, 'job failed for good without an outcome of its own');
-  await status.failed('failed', endedByQueue(job, err));
+  const error = endedByQueue(job, err);
+  deps.endedByQueue(error.code);
+  await status.failed('failed', error);
 }
 
 function endedByQueue(job: Job, err: Error): ImportError {
