@@ -1,6 +1,5 @@
-import type { StatusDocument } from '../shared/contract.js';
+import { isFinalState, type StatusDocument } from '../shared/contract.js';
 import { ImportTimeoutError } from './errors.js';
-import { isFinalState } from './final-states.js';
 
 export interface WaitForImportOptions {
   /** Give up after this long: rejects with `ImportTimeoutError` (the job itself goes on). */

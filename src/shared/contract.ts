@@ -90,9 +90,6 @@ export const ColumnSpec = z
   })
   .strict();
 export type ColumnSpec = z.infer<typeof ColumnSpec>;
-/** The name the column plan's entries had when they were only type hints. */
-export const ColumnHint = ColumnSpec;
-export type ColumnHint = ColumnSpec;
 
 export const UNMAPPED_COLUMNS = ['keep', 'drop', 'fail'] as const;
 export type UnmappedColumns = (typeof UNMAPPED_COLUMNS)[number];
@@ -184,7 +181,8 @@ export const JOB_STATES = ['queued', 'running', 'retrying', 'succeeded', 'failed
 export type JobState = (typeof JOB_STATES)[number];
 /** States a job's attempt never leaves; only a newer attempt starts over, and never after `cancelled` (DESIGN §3). */
 export const FINAL_STATES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly JobState[];
-export const isFinalState = (state: JobState): boolean => (FINAL_STATES as readonly JobState[]).includes(state);
+export type FinalState = (typeof FINAL_STATES)[number];
+export const isFinalState = (state: JobState): state is FinalState => (FINAL_STATES as readonly JobState[]).includes(state);
 
 export interface ColumnInfo {
   key: string;

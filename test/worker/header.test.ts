@@ -74,9 +74,6 @@ describe('buildColumns', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 
-  it('carries the given types and defaults the rest to string', () => {
-    expect(buildColumns(['a', 'b', 'c'], ['json', 'string']).map((c) => c.type)).toEqual(['json', 'string', 'string']);
-  });
 });
 
 describe('slugify', () => {

@@ -1,4 +1,4 @@
-import type { ColumnInfo, ColumnType } from '../../shared/contract.js';
+import type { ColumnInfo } from '../../shared/contract.js';
 
 /** DESIGN §5: names go into list_columns, the status document and BullMQ's return value. */
 export const MAX_NAME_LENGTH = 1_000;
@@ -10,10 +10,11 @@ const MAX_KEY_LENGTH = 63;
  * and NBSP too); an empty name becomes `column_N`; repeated names get ` (2)`, ` (3)`. Keys are
  * snake_case slugs that keep the letters and digits of every script, unique per list.
  */
-export function buildColumns(rawNames: readonly string[], types: readonly ColumnType[] = []): ColumnInfo[] {
+export function buildColumns(rawNames: readonly string[]): ColumnInfo[] {
   const names = uniqueNames(rawNames.map((n, i) => cleanName(n) || `column_${i + 1}`));
   const keys = uniqueKeys(names.map((n, i) => slugify(n) || `column_${i + 1}`));
-  return names.map((name, i) => ({ key: keys[i]!, name, type: types[i] ?? 'string' }));
+  // Types are the column plan's to settle (column-plan.ts, infer-types.ts).
+  return names.map((name, i) => ({ key: keys[i]!, name, type: 'string' }));
 }
 
 /** Names for a file without a header row. */
