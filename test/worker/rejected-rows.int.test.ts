@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAll, readList } from '../helpers/read-list.js';
 import { importError, importFile, importJob } from '../helpers/run-import.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { bucketReport } from '../../src/worker/import-csv/rejected-rows.js';
+import { ImportError } from '../../src/shared/errors.js';
+import { bucketReport, fileReport } from '../../src/worker/import-csv/rejected-rows.js';
 
 /** Rejected-rows reports (DESIGN §5.4), written to the in-process S3 store. */
 
@@ -124,6 +126,36 @@ describe('the rejected-rows report', () => {
     expect(error.code).toBe('CSV_MALFORMED');
     expect(error.rejectedRows).toBeUndefined();
     await expect(s3.storage.head(key)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+  });
+
+  it('removes a complete report when the import it belongs to does not commit', async () => {
+    const path = fixture.temp.write('a,b\n1,2\n3,4,extra\n5,6\n');
+    const job = importJob({ invalidRows: 'skip' });
+    const key = `rejected/${job.jobId}.csv`;
+    const error = await importError(importFile(fixture.db, path, job, {
+      rejectedRows: bucketReport(s3.storage, key),
+      beforeCommit: async () => {
+        // The report is complete by now (DESIGN §5.4): the refusal comes after it.
+        expect((await s3.storage.head(key)).size).toBeGreaterThan(0);
+        throw new ImportError('LOCK_LOST', 'another worker took this job over');
+      },
+    }));
+    expect(error.code).toBe('LOCK_LOST');
+    await expect(s3.storage.head(key)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+  });
+
+  it('as a local file, is whole or absent: a broken file after invalid rows leaves neither it nor a partial one', async () => {
+    const rows = Array.from({ length: 5_000 }, (_, i) => (i % 2 ? `${i},x,extra` : `${i},y`));
+    const path = fixture.temp.write(`a,b\n${rows.join('\n')}\n"never closed\n`);
+    const out = `${fixture.temp.dir}/report-${Math.random().toString(36).slice(2)}.csv`;
+    const error = await importError(importFile(fixture.db, path, importJob({ invalidRows: 'skip' }), { rejectedRows: fileReport(out) }));
+    expect(error.code).toBe('CSV_MALFORMED');
+    expect([existsSync(out), existsSync(`${out}.partial`)]).toEqual([false, false]);
+
+    const good = fixture.temp.write('a,b\n1,2\n3,4,extra\n');
+    const result = await importFile(fixture.db, good, importJob({ invalidRows: 'skip' }), { rejectedRows: fileReport(out) });
+    expect(result.rejectedRows).toEqual({ key: out, rows: 1 });
+    expect([existsSync(out), existsSync(`${out}.partial`)]).toEqual([true, false]);
   });
 
   it('writes nothing and names nothing when no row is invalid', async () => {

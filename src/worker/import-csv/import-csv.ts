@@ -227,7 +227,8 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
     return result;
   } catch (err) {
     await sink.abort(false);
-    await report?.abort();
+    // A report the error names is the answer to those rows; any other is removed with the pass.
+    if (!(err instanceof ImportError && err.rejectedRows)) await report?.abort();
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { PassThrough, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { RejectedRowsReport } from '../../shared/contract.js';
@@ -10,6 +11,8 @@ import type { RejectedRowsSink } from './records-to-copy.js';
 export interface ReportTarget {
   key: string;
   open(signal?: AbortSignal): { stream: Writable; done: Promise<void> };
+  /** Removes what was written, complete or not: the import it named did not end with it. */
+  discard(): Promise<void>;
 }
 
 /** The report as an object in the bucket, streamed as a multipart upload (DESIGN §5.4). */
@@ -20,16 +23,26 @@ export function bucketReport(storage: Storage, key: string): ReportTarget {
       const stream = new PassThrough({ highWaterMark: FLUSH_CHARS });
       return { stream, done: storage.upload(key, stream, { contentType: 'text/csv; charset=utf-8', signal }) };
     },
+    // An upload given up midway leaves nothing (lib-storage aborts the multipart upload); one
+    // complete before the COMMIT failed is deleted.
+    discard: () => storage.delete(key),
   };
 }
 
-/** The report as a local file (`import-file --rejected-rows PATH`). */
+/**
+ * The report as a local file (`import-file --rejected-rows PATH`), written beside it as
+ * `PATH.partial` and renamed once complete: a file at PATH is always a whole report.
+ */
 export function fileReport(path: string): ReportTarget {
+  const partial = `${path}.partial`;
   return {
     key: path,
     open() {
-      const stream = createWriteStream(path);
-      return { stream, done: finished(stream) };
+      const stream = createWriteStream(partial);
+      return { stream, done: finished(stream).then(() => rename(partial, path)) };
+    },
+    async discard() {
+      await Promise.all([partial, path].map((p) => rm(p, { force: true })));
     },
   };
 }
@@ -94,11 +107,15 @@ export class RejectedRowsWriter implements RejectedRowsSink {
     return { key: this.target.key, rows: this.rows };
   }
 
-  /** Gives up on the report (the pass failed otherwise, or starts over). */
+  /**
+   * Gives up on the report (the pass failed otherwise, or starts over), also once it was complete
+   * (the COMMIT after it failed): a report exists only for the import that names it.
+   */
   async abort(): Promise<void> {
     if (!this.out) return;
     this.out.stream.destroy(new Error('the import stopped before the report was complete'));
     await this.out.done.catch(() => undefined);
+    await this.target.discard().catch(() => undefined);
   }
 
   private flush(): void {
