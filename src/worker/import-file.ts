@@ -8,6 +8,7 @@ import { createDb } from '../shared/db/client.js';
 import { runMigrations } from '../shared/db/migrate.js';
 import { ImportError, toImportError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
+import { matchKey } from './import-csv/column-plan.js';
 import { importCsv } from './import-csv/import-csv.js';
 import { fileReport } from './import-csv/rejected-rows.js';
 import { fileSource } from './import-csv/source.js';
@@ -101,7 +102,9 @@ function withJsonColumns(columns: ImportRequestInput['columns'], json: string[] 
   if (!json?.length) return columns;
   const entries = [...(columns ?? [])];
   for (const name of json) {
-    const i = entries.findIndex((c) => c.name === name);
+    // Matched as the plan matches headers: `--json-column payload` types an entry `Payload` or one
+    // whose aliases hold it, rather than adding a second entry for the same header.
+    const i = entries.findIndex((c) => [c.name, ...(c.aliases ?? [])].some((n) => matchKey(n) === matchKey(name)));
     if (i >= 0) entries[i] = { ...entries[i]!, type: 'json' };
     else entries.push({ name, type: 'json' });
   }

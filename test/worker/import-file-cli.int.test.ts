@@ -54,6 +54,14 @@ describe('import-file', () => {
     expect(await readList(fixture.db.pool, 'cli-dry-1')).toBeUndefined();
   });
 
+  it('--json-column types the request\'s own entry for that header, found as the plan finds headers', async () => {
+    const csvPath = fixture.temp.write('Payload,n\n"{""a"":1}",1\n');
+    const req = request({ list: { name: 'json flag' }, columns: [{ name: 'payload', aliases: ['data'], key: 'body' }] });
+    const { code, out } = await cli([csvPath, '--request', req, '--json-column', 'DATA']);
+    expect(code).toBe(0);
+    expect(out.columns).toEqual([{ key: 'body', name: 'Payload', type: 'json' }, { key: 'n', name: 'n', type: 'string' }]);
+  });
+
   it('refuses a request file that names a source', async () => {
     const { code, out } = await cli([file(), '--request', request({ source: { key: 'x.csv' } })]);
     expect(code).toBe(1);
