@@ -48,7 +48,7 @@ export function createApi(config: ApiConfig, log: Logger): Api {
     publicBaseUrl: publicUrl && `${publicUrl.origin}${publicPrefix}`,
     jobAttempts: config.JOB_ATTEMPTS,
     jobBackoffMs: config.JOB_BACKOFF_MS,
-    callbacks: createCompletionCallbacks(config, log),
+    callbacks: createCompletionCallbacks(config, log, metrics.countCallbackPublish),
     callbackUrlPrefixes: config.CALLBACK_URL_PREFIXES,
     readiness: { redis: () => redis.ping(), postgres: () => db.db.execute(sql`select 1`) },
     dashboard:

@@ -1,5 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CallbackPublishOutcome } from '../shared/callbacks/completion-callbacks.js';
+import { callbackPublishesCounter } from '../shared/metrics/callback-publishes.js';
 import type { MetricsSource } from '../shared/metrics/metrics-handler.js';
 import { withTimeout } from '../shared/with-timeout.js';
 
@@ -28,13 +30,15 @@ export interface MetricsQueue {
 export interface ApiMetrics extends MetricsSource {
   /** Counts the delivery once its answer is sent; mount it first on the webhook route. */
   countDelivery: RequestHandler;
+  /** Counts the callback of a job this api finished (cancelled while queued). */
+  countCallbackPublish: (outcome: CallbackPublishOutcome) => void;
 }
 
 // A scrape must answer even when Redis does not: the queue's part is then left out and
 // csv_import_queue_up says so.
 const QUEUE_SCRAPE_TIMEOUT_MS = 2_000;
 
-/** The api's one registry: webhook deliveries, BullMQ's queue gauges, process metrics. */
+/** The api's one registry: webhook deliveries, callbacks, BullMQ's queue gauges, process metrics. */
 export function createApiMetrics(queue: MetricsQueue, onQueueError: (err: unknown) => void): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -45,6 +49,7 @@ export function createApiMetrics(queue: MetricsQueue, onQueueError: (err: unknow
     registers: [registry],
   });
   for (const outcome of ['accepted', 'duplicate', 'bad_signature', 'bad_request', 'unavailable'] as const) deliveries.inc({ outcome }, 0);
+  const countCallbackPublish = callbackPublishesCounter(registry);
   const queueUp = new Gauge({
     name: 'csv_import_queue_up',
     help: '1 when this scrape read the queue from Redis, 0 when Redis did not answer',
@@ -83,5 +88,6 @@ export function createApiMetrics(queue: MetricsQueue, onQueueError: (err: unknow
       res.once('finish', () => deliveries.inc({ outcome: deliveryOutcome(res.statusCode) }));
       next();
     },
+    countCallbackPublish,
   };
 }

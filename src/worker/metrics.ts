@@ -1,4 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CallbackPublishOutcome } from '../shared/callbacks/completion-callbacks.js';
+import { callbackPublishesCounter } from '../shared/metrics/callback-publishes.js';
 import type { MetricsSource } from '../shared/metrics/metrics-handler.js';
 
 /** How one attempt of an import ended. */
@@ -10,12 +12,13 @@ export interface WorkerMetrics extends MetricsSource {
   bytes: Counter;
   duration: Histogram<'outcome'>;
   stalled: Counter;
+  countCallbackPublish: (outcome: CallbackPublishOutcome) => void;
 }
 
 // From a small file's tenth of a second to a 200 MiB one's many minutes.
 const DURATION_BUCKETS_SECONDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
-/** The worker's one registry: imports by outcome and code, rows, bytes, durations, process metrics. */
+/** The worker's one registry: imports by outcome and code, rows, bytes, durations, callbacks, process metrics. */
 export function createWorkerMetrics(): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -43,5 +46,6 @@ export function createWorkerMetrics(): WorkerMetrics {
       help: 'Jobs this worker found stalled (their worker died or blocked) and put back to run again',
       registers,
     }),
+    countCallbackPublish: callbackPublishesCounter(registry),
   };
 }

@@ -33,7 +33,7 @@ export async function startWorkerRuntime(config: WorkerConfig, log: Logger): Pro
       ? undefined
       : await startMetricsServer(metrics, { port: config.METRICS_PORT, token: config.METRICS_TOKEN, log });
   const importWorker = startImportWorker(
-    { config, db, storage, status: createStatusStore(config, connection), callbacks: createCompletionCallbacks(config, log), cancels, metrics, log },
+    { config, db, storage, status: createStatusStore(config, connection), callbacks: createCompletionCallbacks(config, log, metrics.countCallbackPublish), cancels, metrics, log },
     connection,
   );
   let stopped: Promise<void> | undefined;

@@ -2,10 +2,13 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type Api } from '../../src/api/create-api.js';
+import { QSTASH_CANCEL_PATH } from '../../src/api/routes/qstash-cancel.js';
+import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import { QUEUE } from '../../src/shared/queues.js';
 import { loadApiConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { parsePrometheusText, type Scrape } from '../helpers/prometheus-text.js';
+import { startQstashServer } from '../helpers/qstash-server.js';
 import { signQstash } from '../helpers/sign-qstash.js';
 import { CURRENT_KEY, importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 
@@ -109,5 +112,34 @@ describe('the api /metrics', () => {
     expect(deliveries(s, 'accepted')).toBe(0);
     expect(s.value('csv_import_queue_up')).toBe(0);
     expect(s.value('bullmq_job_count', { state: 'waiting' })).toBeUndefined();
+  });
+
+  it('counts the callback of a job cancelled while queued: delivered when QStash takes it, failed when it refuses', async () => {
+    const qstashToken = 'qstash-token-for-the-api-metrics-test';
+    const qstash = await startQstashServer({ token: qstashToken, signingKey: CURRENT_KEY, retries: 0, deliveryTimeoutMs: 200 });
+    try {
+      const APP = 'https://app.example.test/hooks/';
+      const callbacksEnv = { METRICS_TOKEN: TOKEN, QSTASH_URL: qstash.url, CALLBACK_URL_PREFIXES: APP };
+      const publishes = async (baseUrl: string) => {
+        const post = (path: string, payload: unknown) => {
+          const body = JSON.stringify(payload);
+          const url = `${baseUrl}${path}`;
+          return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'upstash-signature': signQstash({ key: CURRENT_KEY, url, body }) }, body });
+        };
+        const jobId = uniqueJobId('callback-counted');
+        // No worker takes it: the cancel finds it waiting, and this api publishes its callback.
+        expect((await post(QSTASH_IMPORT_PATH, importRequest(jobId, `uploads/${jobId}.csv`, { callbackUrl: `${APP}${jobId}` }))).status).toBe(202);
+        expect((await post(QSTASH_CANCEL_PATH, { jobId })).status).toBe(200);
+        const s = await scrape(baseUrl);
+        const outcomes = ['delivered', 'failed', 'skipped', 'refused'] as const;
+        return Object.fromEntries(outcomes.map((outcome) => [outcome, s.value('csv_import_callback_publishes_total', { outcome })]));
+      };
+
+      expect(await publishes(await startExtraApi({ ...callbacksEnv, QSTASH_TOKEN: qstashToken }))).toEqual({ delivered: 1, failed: 0, skipped: 0, refused: 0 });
+      expect(await publishes(await startExtraApi({ ...callbacksEnv, QSTASH_TOKEN: 'not-the-qstash-token' }))).toEqual({ delivered: 0, failed: 1, skipped: 0, refused: 0 });
+      expect(qstash.publishes().map((p) => p.status)).toEqual([201, 401]);
+    } finally {
+      await qstash.stop();
+    }
   });
 });

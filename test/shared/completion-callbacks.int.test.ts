@@ -1,7 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAllowedCallbackUrl } from '../../src/shared/callbacks/callback-url.js';
-import { callbackDeduplicationId, createCompletionCallbacks, type CompletionCallbackConfig } from '../../src/shared/callbacks/completion-callbacks.js';
+import {
+  callbackDeduplicationId,
+  createCompletionCallbacks,
+  type CallbackPublishOutcome,
+  type CompletionCallbackConfig,
+} from '../../src/shared/callbacks/completion-callbacks.js';
 import { FINAL_STATES, type StatusDocument } from '../../src/shared/contract.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
@@ -23,7 +28,8 @@ function logged() {
   stream.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
   });
-  return { log: createLogger({ LOG_LEVEL: 'debug' }, 'worker', stream), lines };
+  const outcomes: CallbackPublishOutcome[] = [];
+  return { log: createLogger({ LOG_LEVEL: 'debug' }, 'worker', stream), lines, outcomes, count: (o: CallbackPublishOutcome) => void outcomes.push(o) };
 }
 
 function finalDoc(jobId: string): StatusDocument {
@@ -38,49 +44,53 @@ const publishesOf = (jobId: string) => qstash.publishes().filter((p) => p.header
 
 describe('completion callbacks', () => {
   it('publishes nothing without QSTASH_TOKEN, or without a URL for the job, and says so at debug level', async () => {
-    const { log, lines } = logged();
+    const { log, lines, outcomes, count } = logged();
     const noToken = uniqueJobId('no-token');
     const noUrl = uniqueJobId('no-url');
 
-    await createCompletionCallbacks(config({ QSTASH_TOKEN: undefined, CALLBACK_URL: `${APP}default` }), log).send(finalDoc(noToken), `${APP}x`);
-    await createCompletionCallbacks(config(), log).send(finalDoc(noUrl), undefined);
+    await createCompletionCallbacks(config({ QSTASH_TOKEN: undefined, CALLBACK_URL: `${APP}default` }), log, count).send(finalDoc(noToken), `${APP}x`);
+    await createCompletionCallbacks(config(), log, count).send(finalDoc(noUrl), undefined);
 
     expect([...publishesOf(noToken), ...publishesOf(noUrl)]).toEqual([]);
     expect(lines.filter((l) => l.msg === 'no completion callback').map((l) => [l.level, l.jobId, l.reason])).toEqual([
       [20, noToken, 'no QSTASH_TOKEN'],
       [20, noUrl, 'no callbackUrl and no CALLBACK_URL'],
     ]);
+    expect(outcomes).toEqual(['skipped', 'skipped']);
   });
 
   it('uses CALLBACK_URL for a job without callbackUrl, deduplicated as <jobId>.<state>', async () => {
-    const { log } = logged();
+    const { log, outcomes, count } = logged();
     const jobId = uniqueJobId('default-url');
 
-    await createCompletionCallbacks(config({ CALLBACK_URL: 'https://ops.example.test/imports' }), log).send(finalDoc(jobId), undefined);
+    await createCompletionCallbacks(config({ CALLBACK_URL: 'https://ops.example.test/imports' }), log, count).send(finalDoc(jobId), undefined);
 
     expect(publishesOf(jobId).map((p) => [p.status, p.destination])).toEqual([[201, 'https://ops.example.test/imports']]);
+    expect(outcomes).toEqual(['delivered']);
   });
 
   it('does not publish to a callbackUrl outside the prefixes it runs with (a job queued under other settings)', async () => {
-    const { log, lines } = logged();
+    const { log, lines, outcomes, count } = logged();
     const jobId = uniqueJobId('outside');
 
-    await createCompletionCallbacks(config({ CALLBACK_URL: `${APP}default` }), log).send(finalDoc(jobId), 'https://other.example.test/hooks/x');
+    await createCompletionCallbacks(config({ CALLBACK_URL: `${APP}default` }), log, count).send(finalDoc(jobId), 'https://other.example.test/hooks/x');
 
     expect(publishesOf(jobId)).toEqual([]);
     expect(lines.find((l) => l.jobId === jobId)).toMatchObject({ level: 40, callbackHost: 'other.example.test' });
+    expect(outcomes).toEqual(['refused']);
   });
 
   it('does not retry what QStash refuses for good (a wrong token), and logs it as an error', async () => {
-    const { log, lines } = logged();
+    const { log, lines, outcomes, count } = logged();
     const jobId = uniqueJobId('wrong-token');
 
-    await createCompletionCallbacks(config({ QSTASH_TOKEN: 'not-the-token' }), log).send(finalDoc(jobId), `${APP}x?secret=s3cr3t-value`);
+    await createCompletionCallbacks(config({ QSTASH_TOKEN: 'not-the-token' }), log, count).send(finalDoc(jobId), `${APP}x?secret=s3cr3t-value`);
 
     expect(publishesOf(jobId).map((p) => p.status)).toEqual([401]);
     const line = lines.find((l) => l.msg === 'could not publish the completion callback; the app will not be called');
     expect(line).toMatchObject({ level: 50, jobId, state: 'failed', callbackHost: 'app.example.test' });
     expect(JSON.stringify(line)).not.toContain('s3cr3t');
+    expect(outcomes).toEqual(['failed']);
   });
 
   it('gives every job and final state its own deduplication id, even jobIds that end like a state', () => {

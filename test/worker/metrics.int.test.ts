@@ -11,16 +11,22 @@ import { createWorkerMetrics } from '../../src/worker/metrics.js';
 import { startMetricsServer } from '../../src/worker/metrics-server.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.js';
 import { parsePrometheusText, type Scrape } from '../helpers/prometheus-text.js';
-import { importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
+import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
+import { CURRENT_KEY, importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 
 const TOKEN = 'metrics-token-for-the-worker-test';
+const QSTASH_TOKEN = 'qstash-token-for-the-worker-metrics-test';
+const APP = 'https://app.example.test/hooks/';
 let service: TestService;
+let qstash: QstashTestServer;
 let worker: WorkerRuntime;
 let metricsUrl: string;
 const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  service = await startService({ inProcessWorker: false });
+  service = await startService({ inProcessWorker: false, apiEnv: { CALLBACK_URL_PREFIXES: APP } });
+  // Delivery to the app's (unreachable) host is not what these tests look at: publishes are.
+  qstash = await startQstashServer({ token: QSTASH_TOKEN, signingKey: CURRENT_KEY, retries: 0, deliveryTimeoutMs: 200 });
   // The real worker runtime, its log lines kept for the `import finished` assertions.
   const capture = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -32,6 +38,7 @@ beforeAll(async () => {
   const config = loadWorkerConfig({
     ...service.env, METRICS_PORT: '0', METRICS_TOKEN: TOKEN, PROGRESS_REPORT_INTERVAL: '100',
     LOCK_DURATION_MS: '1000', STALLED_INTERVAL_MS: '1000',
+    QSTASH_TOKEN, QSTASH_URL: qstash.url, CALLBACK_URL_PREFIXES: APP,
   });
   worker = await startWorkerRuntime(config, createLogger({ LOG_LEVEL: 'info' }, 'worker', capture));
   metricsUrl = `http://127.0.0.1:${worker.metricsServer!.port}/metrics`;
@@ -39,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop(1_000);
   await service?.stop();
+  await qstash?.stop();
 });
 
 async function scrape(): Promise<Scrape> {
@@ -123,6 +131,20 @@ describe('a worker /metrics', () => {
       (before.value('csv_import_imports_total', { outcome: 'succeeded', code: 'none' }) ?? 0) + 1,
     );
     expect(after.value('csv_import_rows_total')).toBe(before.value('csv_import_rows_total'));
+  });
+
+  it('counts completion callbacks: delivered for an import with a callbackUrl, skipped for one without', async () => {
+    const before = await scrape();
+    const withUrl = await importFile('callback', rowsCsv(3), { callbackUrl: `${APP}callback` });
+    const withoutUrl = await importFile('no-callback', rowsCsv(3));
+    expect([withUrl.status.state, withoutUrl.status.state]).toEqual(['succeeded', 'succeeded']);
+    const moved = async (outcome: string) =>
+      ((await scrape()).value('csv_import_callback_publishes_total', { outcome }) ?? 0) - (before.value('csv_import_callback_publishes_total', { outcome }) ?? 0);
+    // The final status is written before its callback is published.
+    await expect.poll(() => moved('delivered')).toBe(1);
+    await expect.poll(() => moved('skipped')).toBe(1);
+    expect([await moved('failed'), await moved('refused')]).toEqual([0, 0]);
+    expect(qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `${withUrl.jobId}.succeeded`).map((p) => p.status)).toEqual([201]);
   });
 
   it('counts a job found stalled: taken by a worker that then went silent', async () => {

@@ -25,6 +25,14 @@ interface CallbackMessage {
   deduplicationId: string;
 }
 
+/**
+ * What one final status's callback came to: `delivered` when QStash accepted the publish (its
+ * delivery to the app is QStash's to retry), `failed` after the retries, `skipped` without a
+ * QSTASH_TOKEN or a URL, `refused` for a callbackUrl outside CALLBACK_URL_PREFIXES.
+ */
+export const CALLBACK_PUBLISH_OUTCOMES = ['delivered', 'failed', 'skipped', 'refused'] as const;
+export type CallbackPublishOutcome = (typeof CALLBACK_PUBLISH_OUTCOMES)[number];
+
 export interface CompletionCallbacks {
   /**
    * Publishes the job's final status document through QStash to `callbackUrl`, or to
@@ -41,8 +49,15 @@ export interface CompletionCallbacks {
  */
 export const callbackDeduplicationId = (doc: StatusDocument): string => `${doc.jobId}.${doc.state}`;
 
-/** The completion callback (DESIGN §13), published with the QStash client to `QSTASH_URL`. */
-export function createCompletionCallbacks(config: CompletionCallbackConfig, log: Logger): CompletionCallbacks {
+/**
+ * The completion callback (DESIGN §13), published with the QStash client to `QSTASH_URL`. Each
+ * `send` reports its outcome once to `onOutcome`: the process running it counts it in its metrics.
+ */
+export function createCompletionCallbacks(
+  config: CompletionCallbackConfig,
+  log: Logger,
+  onOutcome: (outcome: CallbackPublishOutcome) => void = () => {},
+): CompletionCallbacks {
   const publish = config.QSTASH_TOKEN ? qstashPublisher(config.QSTASH_TOKEN, config.QSTASH_URL) : undefined;
   return {
     async send(doc, callbackUrl) {
@@ -50,11 +65,13 @@ export function createCompletionCallbacks(config: CompletionCallbackConfig, log:
       const fields = { jobId: doc.jobId, state: doc.state };
       if (!publish || !url) {
         log.debug({ ...fields, reason: publish ? 'no callbackUrl and no CALLBACK_URL' : 'no QSTASH_TOKEN' }, 'no completion callback');
+        onOutcome('skipped');
         return;
       }
       // The api checked it against the prefixes; a job queued under other settings is checked again.
       if (callbackUrl && !isAllowedCallbackUrl(callbackUrl, config.CALLBACK_URL_PREFIXES)) {
         log.warn({ ...fields, callbackHost: hostOf(url) }, 'completion callback not sent: callbackUrl is outside CALLBACK_URL_PREFIXES');
+        onOutcome('refused');
         return;
       }
       const message = { url, body: doc, deduplicationId: callbackDeduplicationId(doc) };
@@ -64,6 +81,7 @@ export function createCompletionCallbacks(config: CompletionCallbackConfig, log:
         try {
           await withTimeout(publish(message), PUBLISH_TIMEOUT_MS);
           log.info({ ...fields, callbackHost: hostOf(url), attempts: attempt + 1 }, 'completion callback published');
+          onOutcome('delivered');
           return;
         } catch (err) {
           lastError = err;
@@ -72,6 +90,7 @@ export function createCompletionCallbacks(config: CompletionCallbackConfig, log:
       }
       // The URL's host only: its path and query may carry the app's own tokens.
       log.error({ ...fields, callbackHost: hostOf(url), err: lastError }, 'could not publish the completion callback; the app will not be called');
+      onOutcome('failed');
     },
   };
 }
