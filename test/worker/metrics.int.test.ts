@@ -149,22 +149,29 @@ describe('a worker /metrics', () => {
 
   it('counts a job found stalled: taken by a worker that then went silent', async () => {
     const before = (await scrape()).value('csv_import_stalled_jobs_total')!;
-    const jobId = uniqueJobId('stalled');
-    const key = `uploads/${jobId}.csv`;
-    await service.s3.storage.put(key, rowsCsv(3));
     const bull = openImportQueue(service);
     // A worker that takes the job with a lock and never renews it: a process frozen or killed mid-import.
     const connection = createRedis(service.env.REDIS_URL!, 'worker');
     const silent = new Worker(QUEUE.importCsv, null, { connection, prefix: service.env.QUEUE_PREFIX, lockDuration: 1_000, autorun: false });
     try {
       await worker.importWorker.worker.pause(true);
-      await bull.queue.add(JOB.importCsv, { request: ImportRequest.parse(importRequest(jobId, key)), deliveryId: 'd', queuedAt: new Date().toISOString() }, { ...importJobOptions(3, 100), jobId });
-      expect((await silent.getNextJob('silent-token'))?.id).toBe(jobId);
+      let jobId = '';
+      for (let tries = 1; ; tries++) {
+        jobId = uniqueJobId('stalled');
+        const key = `uploads/${jobId}.csv`;
+        await service.s3.storage.put(key, rowsCsv(3));
+        await bull.queue.add(JOB.importCsv, { request: ImportRequest.parse(importRequest(jobId, key)), deliveryId: 'd', queuedAt: new Date().toISOString() }, { ...importJobOptions(3, 100), jobId });
+        if ((await silent.getNextJob('silent-token'))?.id === jobId) break;
+        // A fetch the paused worker had already sent took it: let that run end, then again.
+        await service.waitForState(jobId, ['succeeded', 'failed'], 20_000);
+        if (tries === 3) throw new Error('the paused worker kept taking the job');
+      }
       worker.importWorker.worker.resume();
       const status = await service.waitForState(jobId, ['succeeded', 'failed'], 20_000);
       expect(status.state).toBe('succeeded');
       expect((await scrape()).value('csv_import_stalled_jobs_total')).toBe(before + 1);
     } finally {
+      worker.importWorker.worker.resume();
       await silent.close(true);
       connection.disconnect();
       await bull.close();
