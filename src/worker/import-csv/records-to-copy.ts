@@ -10,6 +10,7 @@ import { MAX_NAME_LENGTH, overlongName, positionalNames } from './header.js';
 import { jsonbProblem } from './jsonb-problem.js';
 import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS, inferTypes } from './infer-types.js';
 import { PreviewRows, type RowsPreview } from './preview-rows.js';
+import { rowNumberText } from './row-number-text.js';
 
 export const MAX_PROBLEMS = 100;
 export const CHUNK_BYTES = 256 * 1024;
@@ -267,7 +268,7 @@ export class RecordsToCopy extends Transform {
       if (used > width) {
         this.addProblem({
           row, line, code: 'COLUMN_COUNT',
-          message: `row ${row} (line ${line}) has ${used} values but the header has ${width} columns`,
+          message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}) has ${used} values but the header has ${width} columns`,
           value: excerpt(cells.slice(width).join(',')),
         });
         return undefined;
@@ -279,7 +280,7 @@ export class RecordsToCopy extends Transform {
         const name = this.columns[i]!.name;
         this.addProblem({
           row, line, column: name, code: 'EMPTY_VALUE',
-          message: `row ${row} (line ${line}), column "${name}" is empty; it must have a value`,
+          message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}), column "${name}" is empty; it must have a value`,
           value: value ?? '',
         });
         return undefined;
@@ -312,7 +313,7 @@ export class RecordsToCopy extends Transform {
     const name = this.columns[column]!.name;
     this.addProblem({
       row, line, column: name, code: 'JSON_PARSE_ERROR',
-      message: `row ${row} (line ${line}), column "${name}": ${reason}`,
+      message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}), column "${name}": ${reason}`,
       value: excerpt(value),
     });
     return undefined;

@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises';
 import type { RejectedRowsReport } from '../../shared/contract.js';
 import type { Storage } from '../../shared/storage.js';
 import type { RejectedRowsSink } from './records-to-copy.js';
+import { rowNumberText } from './row-number-text.js';
 
 /** Where a report goes: bytes written to `stream` are at `key` once `done` resolves. */
 export interface ReportTarget {
@@ -85,7 +86,7 @@ export class RejectedRowsWriter implements RejectedRowsSink {
     const width = this.header.length;
     const fields: string[] = [];
     for (let i = 0; i < width; i++) fields.push(csvField(cells[i] ?? ''));
-    fields.push(String(row), String(line), csvField(error));
+    fields.push(rowNumberText(row), rowNumberText(line), csvField(error));
     for (let i = width; i < cells.length; i++) fields.push(csvField(cells[i]!));
     this.text += `${fields.join(',')}\r\n`;
     this.rows++;
