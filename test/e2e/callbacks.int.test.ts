@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
@@ -14,7 +13,7 @@ import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
 import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
 import { recordFigures } from '../helpers/figures.js';
 import { listen } from '../helpers/listen.js';
-import { captureLogs, exited, waitForLog, type CapturedLogs } from '../helpers/processes.js';
+import { exited, startWorkers, type StartedWorker } from '../helpers/processes.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { CURRENT_KEY, importRequest, NEXT_KEY, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 import { signQstash } from '../helpers/sign-qstash.js';
@@ -32,7 +31,7 @@ let api: ApiProcess;
 let client: ImportClient;
 let redis: Redis;
 let queue: Queue<ImportJobData>;
-const workers: Array<{ child: ChildProcess; logs: CapturedLogs }> = [];
+const workers: StartedWorker[] = [];
 
 beforeAll(async () => {
   qstash = await startQstashServer({ token: QSTASH_TOKEN, signingKey: CURRENT_KEY });
@@ -57,11 +56,7 @@ beforeAll(async () => {
   });
   redis = createRedis(service.env.REDIS_URL!, 'worker');
   queue = createImportQueue(redis, service.env.QUEUE_PREFIX!);
-  for (let i = 0; i < 2; i++) {
-    const child = service.spawnWorker();
-    workers.push({ child, logs: captureLogs(child) });
-    await waitForLog(child, /"worker started"/);
-  }
+  workers.push(...(await startWorkers(() => service.spawnWorker(), 2)));
 });
 afterAll(async () => {
   api?.child.kill('SIGKILL');

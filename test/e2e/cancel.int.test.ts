@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,7 +9,7 @@ import { createImportQueue, type ImportJobData } from '../../src/shared/queues.j
 import { createRedis } from '../../src/shared/redis.js';
 import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
 import { recordFigures } from '../helpers/figures.js';
-import { captureLogs, exited, waitForLog, type CapturedLogs } from '../helpers/processes.js';
+import { exited, startWorkers, type StartedWorker } from '../helpers/processes.js';
 import { CURRENT_KEY, importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 import { signQstash } from '../helpers/sign-qstash.js';
 
@@ -20,7 +19,7 @@ let service: TestService;
 let api: ApiProcess;
 let redis: Redis;
 let queue: Queue<ImportJobData>;
-const workers: Array<{ child: ChildProcess; logs: CapturedLogs }> = [];
+const workers: StartedWorker[] = [];
 
 beforeAll(async () => {
   service = await startService({
@@ -32,11 +31,7 @@ beforeAll(async () => {
   api = await spawnApi(service.env);
   redis = createRedis(service.env.REDIS_URL!, 'worker');
   queue = createImportQueue(redis, service.env.QUEUE_PREFIX!);
-  for (let i = 0; i < 2; i++) {
-    const child = service.spawnWorker();
-    workers.push({ child, logs: captureLogs(child) });
-    await waitForLog(child, /"worker started"/);
-  }
+  workers.push(...(await startWorkers(() => service.spawnWorker(), 2)));
 });
 afterAll(async () => {
   api?.child.kill('SIGKILL');

@@ -80,3 +80,19 @@ export function killAfterEach(): (child: ChildProcess) => ChildProcess {
     return child;
   };
 }
+
+export interface StartedWorker {
+  child: ChildProcess;
+  logs: CapturedLogs;
+}
+
+/** Starts `count` worker processes one after another, each logging "worker started" before the next. */
+export async function startWorkers(spawn: () => ChildProcess, count: number): Promise<StartedWorker[]> {
+  const started: StartedWorker[] = [];
+  for (let i = 0; i < count; i++) {
+    const child = spawn();
+    started.push({ child, logs: captureLogs(child) });
+    await waitForLog(child, /"worker started"/);
+  }
+  return started;
+}
