@@ -1,18 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImportClient, verifyImportCallback, type ImportClient } from '../../src/client/index.js';
 import { QSTASH_CANCEL_PATH } from '../../src/api/routes/qstash-cancel.js';
 import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import type { StatusDocument } from '../../src/shared/contract.js';
-import { createImportQueue, type ImportJobData } from '../../src/shared/queues.js';
-import { createRedis } from '../../src/shared/redis.js';
+import type { ImportJobData } from '../../src/shared/queues.js';
 import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
 import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
 import { recordFigures } from '../helpers/figures.js';
 import { listen } from '../helpers/listen.js';
+import { openImportQueue, type ImportQueueHandle } from '../helpers/import-queue.js';
 import { exited, startWorkers, type StartedWorker } from '../helpers/processes.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { CURRENT_KEY, importRequest, NEXT_KEY, startService, uniqueJobId, type TestService } from '../helpers/service.js';
@@ -29,7 +28,7 @@ let app: CaptureServer;
 let service: TestService;
 let api: ApiProcess;
 let client: ImportClient;
-let redis: Redis;
+let bull: ImportQueueHandle;
 let queue: Queue<ImportJobData>;
 const workers: StartedWorker[] = [];
 
@@ -54,15 +53,14 @@ beforeAll(async () => {
     workerUrl: api.baseUrl,
     upstash: { url: service.upstash.url, token: service.upstash.token },
   });
-  redis = createRedis(service.env.REDIS_URL!, 'worker');
-  queue = createImportQueue(redis, service.env.QUEUE_PREFIX!);
+  bull = openImportQueue(service);
+  queue = bull.queue;
   workers.push(...(await startWorkers(() => service.spawnWorker(), 2)));
 });
 afterAll(async () => {
   api?.child.kill('SIGKILL');
   if (api) await exited(api.child);
-  await queue?.close();
-  redis?.disconnect();
+  await bull?.close();
   await service?.stop();
   await front?.stop();
   await qstash?.stop();
