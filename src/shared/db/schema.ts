@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { ImportResult } from '../contract.js';
+import { COLUMN_TYPES, type ImportResult } from '../contract.js';
 import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 export const lists = pgTable(
@@ -11,6 +11,8 @@ export const lists = pgTable(
     ownerId: text('owner_id'),
     metadata: jsonb('metadata'),
     sourceKey: text('source_key').notNull(),
+    /** The name the user's file had (`source.fileName`), when the app gave it. */
+    fileName: text('file_name'),
     rowCount: integer('row_count').notNull().default(0),
     columnCount: integer('column_count').notNull().default(0),
     skippedRows: integer('skipped_rows').notNull().default(0),
@@ -31,7 +33,9 @@ export const listColumns = pgTable(
     position: integer('position').notNull(),
     key: text('key').notNull(),
     name: text('name').notNull(),
-    type: text('type', { enum: ['string', 'json'] }).notNull(),
+    type: text('type', { enum: COLUMN_TYPES }).notNull(),
+    /** How the file spelled the column's values (decimal and group characters, a date pattern); null for string and json. */
+    format: jsonb('format').$type<Record<string, unknown>>(),
   },
   (t) => [primaryKey({ columns: [t.listId, t.position] }), unique('list_columns_list_id_key_unique').on(t.listId, t.key)],
 );
