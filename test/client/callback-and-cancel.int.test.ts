@@ -1,6 +1,6 @@
 import { Client, Receiver } from '@upstash/qstash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportClient, InvalidImportCallbackError, InvalidImportRequestError, verifyImportCallback } from '../../src/client/index.js';
+import { createImportClient, InvalidImportCallbackError, InvalidImportRequestError, verifyImportCallback } from '../../packages/client/src/index.js';
 import type { StatusDocument } from '../../src/shared/contract.js';
 import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';

@@ -6,9 +6,9 @@
 export { createImportClient, type ImportClient, type ImportClientOptions, type Published } from './import-client.js';
 export { verifyImportCallback, type ImportCallback, type SigningKeys } from './verify-import-callback.js';
 export type { WaitForImportOptions } from './wait-for-import.js';
-export { FINAL_STATES, isFinalState, type FinalState } from '../shared/contract.js';
+export { FINAL_STATES, isFinalState, type FinalState } from '../../../src/shared/contract.js';
 export { ImportTimeoutError, InvalidImportCallbackError, InvalidImportRequestError } from './errors.js';
-export { ImportRequest, JOB_STATES } from '../shared/contract.js';
+export { ImportRequest, JOB_STATES } from '../../../src/shared/contract.js';
 export type {
   ColumnInfo, ImportRequestInput, ImportResult, JobState, Progress, StatusDocument, StatusProblem,
-} from '../shared/contract.js';
+} from '../../../src/shared/contract.js';

@@ -1,6 +1,6 @@
 import { Client } from '@upstash/qstash';
 import { Redis } from '@upstash/redis';
-import { ImportRequest, JobId, statusKey, type ImportRequestInput, type StatusDocument } from '../shared/contract.js';
+import { ImportRequest, JobId, statusKey, type ImportRequestInput, type StatusDocument } from '../../../src/shared/contract.js';
 import { InvalidImportRequestError } from './errors.js';
 import { verifyImportCallback, type ImportCallback, type SigningKeys } from './verify-import-callback.js';
 import { waitForImport, type WaitForImportOptions } from './wait-for-import.js';
