@@ -131,7 +131,8 @@ describe('a worker on an unmigrated database', () => {
     let out = '';
     worker.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
 
-    await expect.poll(() => out, { timeout: 20_000 }).toContain('the database lacks the latest migration');
+    // A worker process under tsx takes a while to start on a loaded machine.
+    await expect.poll(() => out, { timeout: 45_000, interval: 200 }).toContain('the database lacks the latest migration');
     const line = JSON.parse(out.split('\n').find((l) => l.includes('the database lacks the latest migration'))!);
     expect(line).toMatchObject({ level: 50, migration: LATEST, command: 'npm run db:migrate' });
     await new Promise((r) => setTimeout(r, 1_500));
@@ -139,11 +140,11 @@ describe('a worker on an unmigrated database', () => {
 
     await runMigrations(url);
 
-    await expect.poll(() => queue.getJobState(jobId), { timeout: 20_000, interval: 200 }).toBe('completed');
+    await expect.poll(() => queue.getJobState(jobId), { timeout: 30_000, interval: 200 }).toBe('completed');
     expect(out).toContain('the database has the latest migration now; taking jobs');
     const lists = await withClient(url, (c) => c.query('select count(*)::int as n from lists where job_id = $1', [jobId]));
     expect(lists.rows[0].n).toBe(1);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('import-file', () => {
