@@ -59,8 +59,12 @@ const Jobs = z.object({
  */
 const callbackPrefix = z
   .string()
-  .refine((p) => URL.canParse(p) && /^https?:$/.test(new URL(p).protocol) && p.startsWith(`${new URL(p).origin}/`), {
-    message: 'each prefix must be an http(s) URL with a path, such as https://app.example.com/ (ending the host with "/")',
+  .refine((prefix) => {
+    // `:*/` (any port, see callback-url.ts) is checked as one port would be.
+    const p = prefix.replace(':*/', ':1/');
+    return URL.canParse(p) && /^https?:$/.test(new URL(p).protocol) && p.startsWith(`${new URL(p).origin}/`);
+  }, {
+    message: 'each prefix must be an http(s) URL with a path, such as https://app.example.com/ (ending the host with "/"); its port may be * (any port)',
   });
 
 /**
