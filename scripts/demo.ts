@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import pg from 'pg';
-import { verifyImportCallback } from '../src/client/index.js';
+import { verifyImportCallback } from '../packages/client/src/index.js';
 import { statusKey, type StatusDocument } from '../src/shared/contract.js';
 import { ensureDatabase } from '../src/shared/db/ensure-database.js';
 import { runMigrations } from '../src/shared/db/migrate.js';

@@ -27,6 +27,8 @@ export const PERMANENT_CODES = [
   'STALLED',
   // The main app cancelled the job (POST /qstash/cancel): never retried, nothing committed.
   'CANCELLED',
+  // The api refused the request after its signature checked out; the status document says why (DESIGN §3).
+  'REQUEST_INVALID',
 ] as const;
 
 export const TRANSIENT_CODES = [
