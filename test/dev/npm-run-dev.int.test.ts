@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportClient, verifyImportCallback } from '../../src/client/index.js';
+import { createImportClient, verifyImportCallback } from '../../packages/client/src/index.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
 import { uniqueJobId } from '../helpers/service.js';
