@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImportClient, verifyImportCallback } from '../../packages/client/src/index.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
+import { startExampleApp, type ExampleApp } from '../helpers/example-app.js';
 import { uniqueJobId } from '../helpers/service.js';
 
 const APP_ENV_NAMES = [
@@ -75,6 +76,48 @@ describe('npm run dev', () => {
       { currentSigningKey: env.QSTASH_CURRENT_SIGNING_KEY!, nextSigningKey: env.QSTASH_NEXT_SIGNING_KEY! },
     );
     expect(verified).toEqual(final);
+  });
+
+  describe('the example app (examples/app) against it', () => {
+    let example: ExampleApp;
+    beforeAll(async () => {
+      example = await startExampleApp(dev.appEnvFile);
+    });
+    afterAll(() => example?.stop());
+
+    it('uploads a file, requests its import, shows progress, takes the signed callback, pages the rows, and says a late cancel was too late', async () => {
+      const csv = 'Email,Name\n' + [1, 2, 3, 4, 5].map((n) => `user${n}@example.com,User ${n}`).join('\n') + '\n';
+      const upload = await fetch(`${example.url}/imports?fileName=${encodeURIComponent('Kunden März.csv')}&name=Customers`, { method: 'POST', body: csv });
+      expect(upload.status).toBe(202);
+      const { jobId } = (await upload.json()) as { jobId: string };
+
+      let progress: { state?: string; callbackReceived?: boolean; result?: { rows: number } } = {};
+      await expect
+        .poll(async () => (progress = await (await fetch(`${example.url}/imports/${jobId}`)).json()), { timeout: 30_000, interval: 250 })
+        .toMatchObject({ state: 'succeeded', callbackReceived: true });
+      expect(progress.result?.rows).toBe(5);
+
+      const first = await (await fetch(`${example.url}/imports/${jobId}/rows?limit=2`)).json();
+      expect(first).toMatchObject({ list: { name: 'Customers', fileName: 'Kunden März.csv', rowCount: 5 }, nextAfterRow: 2 });
+      expect(first.rows).toEqual([
+        { rowNumber: 1, data: { email: 'user1@example.com', name: 'User 1' } },
+        { rowNumber: 2, data: { email: 'user2@example.com', name: 'User 2' } },
+      ]);
+      const last = await (await fetch(`${example.url}/imports/${jobId}/rows?afterRow=4&limit=2`)).json();
+      expect(last).toMatchObject({ rows: [{ rowNumber: 5 }], nextAfterRow: null });
+
+      const cancel = await fetch(`${example.url}/imports/${jobId}/cancel`, { method: 'POST' });
+      expect(await cancel.json()).toEqual({ outcome: 'finished', state: 'succeeded' });
+    });
+
+    it('refuses a callback whose signature does not verify', async () => {
+      const forged = await fetch(`${example.url}/webhooks/csv-import`, {
+        method: 'POST',
+        headers: { 'upstash-signature': 'not.a.jwt' },
+        body: JSON.stringify({ jobId: 'imp_forged', state: 'succeeded' }),
+      });
+      expect(forged.status).toBe(401);
+    });
   });
 
   it('stops every process it started within 10 s of a SIGTERM to its process group', async () => {

@@ -9,8 +9,9 @@ import { TEST_REDIS_URL, databaseUrl } from './env.js';
 import { waitForLog } from './processes.js';
 
 export interface DevStack {
-  /** `.dev/app.env` as `npm run dev` wrote it. */
+  /** `.dev/app.env` as `npm run dev` wrote it, and where (a temporary file). */
   appEnv: Record<string, string>;
+  appEnvFile: string;
   /** The `ready` line. */
   ready: string;
   /** Everything it printed so far. */
@@ -73,7 +74,7 @@ export async function startDevStack(): Promise<DevStack> {
     })());
   try {
     const ready = await waitForLog(child, /^ready/m, 60_000);
-    return { appEnv: parseEnv(await readFile(appEnvFile, 'utf8')) as Record<string, string>, ready, output: () => output, stop, leftovers: () => leftovers };
+    return { appEnv: parseEnv(await readFile(appEnvFile, 'utf8')) as Record<string, string>, appEnvFile, ready, output: () => output, stop, leftovers: () => leftovers };
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\nnpm run dev printed:\n${output.slice(-4000)}`);

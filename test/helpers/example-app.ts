@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { exited, waitForLog } from './processes.js';
+
+const APP_DIR = fileURLToPath(new URL('../../examples/app/', import.meta.url));
+
+export interface ExampleApp {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * examples/app as its `npm start` runs it (tsx with the settings file npm run dev wrote), on a
+ * free port: its callback URL names the port, so it must be known before it starts.
+ */
+export async function startExampleApp(appEnvFile: string): Promise<ExampleApp> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', `--env-file=${appEnvFile}`, 'src/main.ts'], {
+    cwd: APP_DIR,
+    env: { PATH: process.env.PATH, APP_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitForLog(child, /example app listening/, 30_000);
+  return {
+    url: `http://localhost:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
