@@ -9,6 +9,9 @@ export function createUploads(config: AppConfig['s3']) {
     // A local S3 (npm run dev, MinIO) has no per-bucket host names; R2 accepts both styles.
     forcePathStyle: true,
     credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    // The SDK's newer defaults send uploads aws-chunked with a CRC32 trailer, which R2 has rejected.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   return {
     async put(key: string, body: Buffer): Promise<void> {
