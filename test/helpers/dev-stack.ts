@@ -25,9 +25,9 @@ export interface DevStack {
 /**
  * `npm run dev` as a developer starts it, in a process group of its own, against a database it
  * has to create (dropped on stop) and with queue and status keys no other test uses. Its settings
- * file goes to a temporary folder, not to the clone's .dev/.
+ * file goes to a temporary folder, not to the clone's .dev/. `extraEnv` stands for a .env.
  */
-export async function startDevStack(): Promise<DevStack> {
+export async function startDevStack(extraEnv: Record<string, string> = {}): Promise<DevStack> {
   const suffix = randomBytes(4).toString('hex');
   const database = `csv_import_dev_test_${suffix}`;
   const appEnvFile = join(await mkdtemp(join(tmpdir(), 'csv-import-dev-')), 'app.env');
@@ -43,6 +43,7 @@ export async function startDevStack(): Promise<DevStack> {
       DEV_APP_ENV_FILE: appEnvFile,
       QUEUE_PREFIX: `{csv-import-dev-${suffix}}`,
       STATUS_KEY_PREFIX: `csv-import-dev-${suffix}:job:`,
+      ...extraEnv,
     },
   });
   let output = '';
