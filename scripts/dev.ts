@@ -8,12 +8,12 @@
  * process group, or to this process alone) stops all of it within 10 s.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { loadDevConfig, loadOrExit } from '../src/shared/config.js';
 import { ensureDatabase } from '../src/shared/db/ensure-database.js';
 import { runMigrations } from '../src/shared/db/migrate.js';
 import { formatAppEnv, writeAppEnv, type AppEnv } from './dev/app-env.js';
+import { freePort } from './dev/free-port.js';
 import { startWatched, stopAll, waitForOk } from './dev/service-processes.js';
 import { startStandIn } from './dev/stand-in-process.js';
 
@@ -118,16 +118,6 @@ try {
 } catch (err) {
   process.stderr.write(`npm run dev could not start: ${(err as Error).message}\n`);
   await stop(1);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportClient } from '../../packages/client/src/index.js';
-import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
+import { importClientFor, startDevStack, type DevStack } from '../helpers/dev-stack.js';
 import { TEST_REDIS_URL } from '../helpers/env.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
@@ -15,21 +14,22 @@ let s3: S3TestServer;
 let qstash: QstashTestServer;
 let upstash: UpstashTestServer;
 let dev: DevStack;
+/** What the .env names, by the names both it and the app's settings use. */
+const named = () => ({
+  QSTASH_URL: qstash.url,
+  QSTASH_TOKEN: QSTASH.token,
+  QSTASH_CURRENT_SIGNING_KEY: QSTASH.current,
+  QSTASH_NEXT_SIGNING_KEY: QSTASH.next,
+  UPSTASH_REDIS_REST_URL: upstash.url,
+  UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN,
+});
 beforeAll(async () => {
   [s3, qstash, upstash] = await Promise.all([
     startS3Server(),
     startQstashServer({ token: QSTASH.token, signingKey: QSTASH.current }),
     startUpstashServer({ redisUrl: TEST_REDIS_URL, token: UPSTASH_TOKEN }),
   ]);
-  dev = await startDevStack({
-    ...s3.env,
-    QSTASH_URL: qstash.url,
-    QSTASH_TOKEN: QSTASH.token,
-    QSTASH_CURRENT_SIGNING_KEY: QSTASH.current,
-    QSTASH_NEXT_SIGNING_KEY: QSTASH.next,
-    UPSTASH_REDIS_REST_URL: upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN,
-  });
+  dev = await startDevStack({ ...s3.env, ...named() });
 }, 90_000);
 afterAll(async () => {
   await dev?.stop();
@@ -39,15 +39,10 @@ afterAll(async () => {
 describe('npm run dev with real services named in its environment (.env)', () => {
   it('gives the app those services, not stand-ins of its own', () => {
     expect(dev.appEnv).toMatchObject({
+      ...named(),
       S3_ENDPOINT: s3.endpoint,
       S3_BUCKET: s3.bucket,
       S3_ACCESS_KEY_ID: s3.env.R2_ACCESS_KEY_ID,
-      QSTASH_URL: qstash.url,
-      QSTASH_TOKEN: QSTASH.token,
-      QSTASH_CURRENT_SIGNING_KEY: QSTASH.current,
-      QSTASH_NEXT_SIGNING_KEY: QSTASH.next,
-      UPSTASH_REDIS_REST_URL: upstash.url,
-      UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN,
     });
     expect(dev.output()).not.toMatch(/stand-in\.ts/);
   });
@@ -56,13 +51,7 @@ describe('npm run dev with real services named in its environment (.env)', () =>
     const key = `uploads/${uniqueJobId('own')}.csv`;
     await s3.storage.put(key, 'Email\nann@example.com\n');
     const env = dev.appEnv;
-    const client = createImportClient({
-      qstashToken: env.QSTASH_TOKEN!,
-      qstashUrl: env.QSTASH_URL,
-      workerUrl: env.CSV_IMPORT_WORKER_URL!,
-      upstash: { url: env.UPSTASH_REDIS_REST_URL!, token: env.UPSTASH_REDIS_REST_TOKEN! },
-      statusKeyPrefix: env.CSV_IMPORT_STATUS_KEY_PREFIX,
-    });
+    const client = importClientFor(env);
     const jobId = uniqueJobId('own');
     await client.requestImport({ jobId, source: { key }, list: { name: 'Own services' } });
     expect(await client.waitForImport(jobId, { timeoutMs: 30_000 })).toMatchObject({ state: 'succeeded', result: { rows: 1 } });

@@ -1,9 +1,9 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportClient, verifyImportCallback } from '../../packages/client/src/index.js';
+import { verifyImportCallback } from '../../packages/client/src/index.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
-import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
+import { importClientFor, startDevStack, type DevStack } from '../helpers/dev-stack.js';
 import { startExampleApp, type ExampleApp } from '../helpers/example-app.js';
 import { uniqueJobId } from '../helpers/service.js';
 
@@ -46,13 +46,7 @@ describe('npm run dev', () => {
     await s3.send(new PutObjectCommand({ Bucket: env.S3_BUCKET, Key: key, Body: 'Email,Name\nann@example.com,Ann\nbob@example.com,Bob\n' }));
     s3.destroy();
 
-    const client = createImportClient({
-      qstashToken: env.QSTASH_TOKEN!,
-      qstashUrl: env.QSTASH_URL,
-      workerUrl: env.CSV_IMPORT_WORKER_URL!,
-      upstash: { url: env.UPSTASH_REDIS_REST_URL!, token: env.UPSTASH_REDIS_REST_TOKEN! },
-      statusKeyPrefix: env.CSV_IMPORT_STATUS_KEY_PREFIX,
-    });
+    const client = importClientFor(env);
     const jobId = uniqueJobId('dev');
     // localhost, not 127.0.0.1: npm run dev allows callbacks to either, on any port.
     const callbackUrl = `${app.url.replace('127.0.0.1', 'localhost')}/webhooks/csv-import`;

@@ -4,6 +4,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { createImportClient, type ImportClient } from '../../packages/client/src/index.js';
 import { adminQuery } from './test-db.js';
 import { TEST_REDIS_URL, databaseUrl } from './env.js';
 import { waitForLog } from './processes.js';
@@ -80,4 +81,15 @@ export async function startDevStack(extraEnv: Record<string, string> = {}): Prom
     await stop();
     throw new Error(`${(err as Error).message}\nnpm run dev printed:\n${output.slice(-4000)}`);
   }
+}
+
+/** The client as an app configured from `.dev/app.env` makes it. */
+export function importClientFor(appEnv: Record<string, string>): ImportClient {
+  return createImportClient({
+    qstashToken: appEnv.QSTASH_TOKEN!,
+    qstashUrl: appEnv.QSTASH_URL,
+    workerUrl: appEnv.CSV_IMPORT_WORKER_URL!,
+    upstash: { url: appEnv.UPSTASH_REDIS_REST_URL!, token: appEnv.UPSTASH_REDIS_REST_TOKEN! },
+    statusKeyPrefix: appEnv.CSV_IMPORT_STATUS_KEY_PREFIX,
+  });
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/dev/free-port.js';
 import { exited, waitForLog } from './processes.js';
 
 const APP_DIR = fileURLToPath(new URL('../../examples/app/', import.meta.url));
@@ -29,14 +29,4 @@ export async function startExampleApp(appEnvFile: string): Promise<ExampleApp> {
       await exited(child);
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
