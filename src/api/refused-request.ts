@@ -1,14 +1,13 @@
-import type { Queue } from 'bullmq';
 import { JobId, type RequestIssue } from '../shared/contract.js';
 import { ImportError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { ImportJobData } from '../shared/queues.js';
 import { JobStatus } from '../shared/status/job-status.js';
 import type { StatusStore } from '../shared/status/status-store.js';
 import type { HttpError } from './errors.js';
 
 export interface RefusedRequestDeps {
-  queue: Pick<Queue<ImportJobData>, 'getJob'>;
+  /** Whether the queue holds a job of this id (BullMQ's getJob; structural, so this module needs no BullMQ import). */
+  queue: { getJob(jobId: string): Promise<unknown> };
   status: StatusStore;
   log: Logger;
 }

@@ -164,3 +164,18 @@ export function toImportError(err: unknown): ImportError {
     })
   );
 }
+
+/** How an operator applies the migrations (the Procfile's `release` step, built: `node dist/shared/db/migrate-main.js`). */
+export const MIGRATE_COMMAND = 'npm run db:migrate';
+
+/**
+ * The database has not applied the latest migration this build ships (DESIGN §11): a release step
+ * was skipped or failed. Said where an operator looks (`/ready`, the worker's log) instead of
+ * failing jobs with SQL text. The message names no host or user, so `/ready` may show it.
+ */
+export class SchemaNotMigratedError extends Error {
+  constructor(readonly migration: string) {
+    super(`the database lacks migration ${migration}; apply it with: ${MIGRATE_COMMAND}`);
+    this.name = 'SchemaNotMigratedError';
+  }
+}
