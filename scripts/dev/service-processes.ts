@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 export function startWatched(entry: string, env: Record<string, string | undefined>) {
   const child = spawn(process.execPath, ['--watch', '--import', 'tsx', entry], {
@@ -41,12 +41,45 @@ export async function waitForOk(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s (last: ${last})`);
 }
 
-/** Stops every child: SIGTERM, then SIGKILL for any still running after `graceMs` (the worker gives a running import 3 s). */
+/**
+ * Stops every child: SIGTERM, then, for any still running after `graceMs` (the worker gives a
+ * running import 3 s), SIGKILL to it and to every process below it: a watcher killed alone
+ * would leave the api or the worker it runs behind, holding its port.
+ */
 export async function stopAll(children: ChildProcess[], graceMs: number): Promise<void> {
   const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
   const exited = running.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
   for (const child of running) child.kill('SIGTERM');
-  const timer = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), graceMs);
+  const timer = setTimeout(() => {
+    for (const child of running) {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
+      for (const pid of [...descendantsOf(child.pid), child.pid]) killQuietly(pid);
+    }
+  }, graceMs);
   await Promise.all(exited);
   clearTimeout(timer);
+}
+
+/** Every process below `pid`, from `ps` (Linux and macOS). */
+function descendantsOf(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const line of execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (child && parent) parents.set(parent, [...(parents.get(parent) ?? []), child]);
+  }
+  const below: number[] = [];
+  for (let queue = [pid]; queue.length; ) {
+    const children = parents.get(queue.shift()!) ?? [];
+    below.push(...children);
+    queue.push(...children);
+  }
+  return below;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone between ps and now.
+  }
 }

@@ -23,7 +23,12 @@ export async function serveStandIn(start: () => Promise<RunningStandIn>): Promis
   const standIn = await start();
   process.stdout.write(`${JSON.stringify({ url: standIn.url })}\n`);
   let stopping: Promise<void> | undefined;
-  const stop = () => void (stopping ??= standIn.stop().then(() => process.exit(0)));
+  const stop = () => {
+    // What a stand-in holds is in memory and lost anyway: a connection that will not close must
+    // not keep it alive past npm run dev's 10 s.
+    setTimeout(() => process.exit(0), 3_000).unref();
+    stopping ??= standIn.stop().then(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.stdin.once('close', stop).resume();
