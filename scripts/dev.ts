@@ -43,8 +43,7 @@ process.once('SIGINT', () => void stop(0));
 process.once('SIGTERM', () => void stop(0));
 
 try {
-  await ensureDatabase(config.DATABASE_URL);
-  await runMigrations(config.DATABASE_URL);
+  await prepareDatabase(config.DATABASE_URL);
   const apiPort = config.DEV_PORT || (await freePort());
   const standInPort = (offset: number) => String(config.DEV_PORT && config.DEV_PORT + offset);
   const standInEnv = { ...inherited, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
@@ -118,6 +117,17 @@ try {
 } catch (err) {
   process.stderr.write(`npm run dev could not start: ${(err as Error).message}\n`);
   await stop(1);
+}
+
+/** Creates and migrates the database; a failure names the server and database, never the password. */
+async function prepareDatabase(url: string): Promise<void> {
+  try {
+    await ensureDatabase(url);
+    await runMigrations(url);
+  } catch (err) {
+    const { host, pathname } = new URL(url);
+    throw new Error(`PostgreSQL at ${host}, database ${pathname.slice(1)} (DATABASE_URL): ${(err as Error).message}`);
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
