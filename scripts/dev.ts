@@ -27,16 +27,19 @@ const QSTASH_DEV = {
 const S3_DEV = { accessKeyId: 'dev-access-key', secretAccessKey: 'dev-secret-key', bucket: 'csv-uploads' };
 const UPSTASH_DEV_TOKEN = 'dev-upstash-token';
 const READY_WITHIN_MS = 60_000;
+// Within the 10 s Ctrl-C promises: the worker gives a running import 3 s, then rolls it back.
+const STOP_GRACE_MS = 8_000;
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const { config, inherited } = loadOrExit(() => loadDevConfig());
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const children: ChildProcess[] = [];
+const standIns: ChildProcess[] = [];
+const services: { stop(): Promise<void> }[] = [];
 let stopping = false;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
-  await stopAll(children, 8_000);
+  await Promise.all([stopAll(standIns, STOP_GRACE_MS), ...services.map((s) => s.stop())]);
   process.exit(code);
 };
 process.once('SIGINT', () => void stop(0));
@@ -49,7 +52,7 @@ try {
   const standInEnv = { ...inherited, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const started = async (entry: string, args: string[]) => {
     const standIn = await startStandIn(entry, args, standInEnv);
-    children.push(standIn.child);
+    standIns.push(standIn.child);
     standIn.child.once('exit', (code) => {
       if (!stopping) process.stderr.write(`${entry} stopped (${code}); stopping npm run dev\n`);
       void stop(1);
@@ -103,9 +106,9 @@ try {
     CALLBACK_URL_PREFIXES: config.CALLBACK_URL_PREFIXES,
     SHUTDOWN_TIMEOUT_MS: config.SHUTDOWN_TIMEOUT_MS,
   };
-  const api = startWatched('src/api/main.ts', serviceEnv);
-  const worker = startWatched('src/worker/main.ts', serviceEnv);
-  children.push(api.child, worker.child);
+  const api = startWatched('src/api/main.ts', serviceEnv, 'src', STOP_GRACE_MS);
+  const worker = startWatched('src/worker/main.ts', serviceEnv, 'src', STOP_GRACE_MS);
+  services.push(api, worker);
   await withTimeout(
     Promise.all([waitForOk(`http://127.0.0.1:${apiPort}/ready`, READY_WITHIN_MS), worker.waitForLine(/"msg":"worker started"/)]),
     READY_WITHIN_MS,

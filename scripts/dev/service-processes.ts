@@ -1,26 +1,70 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { watch } from 'node:fs';
 
-export function startWatched(entry: string, env: Record<string, string | undefined>) {
-  const child = spawn(process.execPath, ['--watch', '--import', 'tsx', entry], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** After the last change of a burst (an editor saving several files), before the restart. */
+const SETTLE_MS = 200;
+
+/**
+ * Runs an entry of this service and restarts it when a file under `watchDir` changes, its log
+ * lines passed on to this process's stdout (`waitForLine` resolves on the first that matches).
+ * The watching is done here rather than by `node --watch` or `tsx watch`: a watcher process in
+ * between restarts its child when a file changes during Ctrl-C and then exits, leaving the new
+ * child running with nobody to stop it (and tsx watch SIGKILLs on a second SIGTERM, which would
+ * stall a running import instead of rolling it back).
+ */
+export function startWatched(entry: string, env: Record<string, string | undefined>, watchDir: string, graceMs: number) {
   const waiters = new Set<{ pattern: RegExp; resolve: () => void }>();
-  let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk);
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const waiter of waiters) {
-      if (lines.some((l) => waiter.pattern.test(l))) {
-        waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
+  let child = start();
+  let stopping = false;
+  let restarting: Promise<void> | undefined;
+  let settle: NodeJS.Timeout | undefined;
+  const watcher = watch(watchDir, { recursive: true }, () => {
+    clearTimeout(settle);
+    settle = setTimeout(() => void restart(), SETTLE_MS);
   });
+
+  function start(): ChildProcess {
+    const started = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let partial = '';
+    started.stdout!.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const waiter of waiters) {
+        if (lines.some((l) => waiter.pattern.test(l))) {
+          waiters.delete(waiter);
+          waiter.resolve();
+        }
+      }
+    });
+    return started;
+  }
+
+  async function restart(): Promise<void> {
+    if (stopping) return;
+    if (restarting) {
+      // A change while restarting: one more restart once this one is done.
+      await restarting;
+      return restart();
+    }
+    process.stdout.write(`restarting ${entry}: a source file changed\n`);
+    restarting = stopAll([child], graceMs).then(() => {
+      if (!stopping) child = start();
+      restarting = undefined;
+    });
+    await restarting;
+  }
+
   return {
-    child,
+    pid: () => child.pid,
     waitForLine: (pattern: RegExp) => new Promise<void>((resolve) => waiters.add({ pattern, resolve })),
+    async stop(): Promise<void> {
+      stopping = true;
+      watcher.close();
+      clearTimeout(settle);
+      await restarting;
+      await stopAll([child], graceMs);
+    },
   };
 }
 
