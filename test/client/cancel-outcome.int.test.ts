@@ -90,4 +90,22 @@ describe('cancelImport with a worker', () => {
     expect(cancel.attempts.map((a) => [a.status, a.nonRetryable])).toEqual([[409, true]]);
     expect(await cancelRequests(stack, 'too_late')).toBe(1);
   });
+
+  it('resolves "cancelled" for a running import stopped and rolled back, with no list', async () => {
+    const jobId = uniqueJobId('running');
+    const key = `uploads/${jobId}.csv`;
+    const rows = Array.from({ length: 40_000 }, (_, i) => `${i},"row ${i}"`).join('\n');
+    await stack.service.s3.storage.put(key, `n,label\n${rows}\n`);
+    // Sent slowly (about 8 s), so the import is certainly still running when the cancel lands.
+    stack.service.s3.faults.set(key, { kind: 'throttle', bytesPerSecond: 80_000 });
+    await stack.client.requestImport(importRequest(jobId, key));
+    await expect.poll(async () => (await stack.service.status(jobId))?.progress.rows ?? 0, { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
+
+    const result = await stack.client.cancelImport(jobId, { timeoutMs: 10_000, pollIntervalMs: 50 });
+
+    expect(result).toMatchObject({ jobId, outcome: 'cancelled', status: { state: 'cancelled', attempt: 1, error: { code: 'CANCELLED' } } });
+    const { rows: lists } = await stack.service.db.pool.query('select count(*)::int as n from lists where job_id = $1', [jobId]);
+    expect(lists[0].n).toBe(0);
+    expect(await cancelRequests(stack, 'cancelling')).toBe(1);
+  });
 });
