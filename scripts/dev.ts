@@ -47,30 +47,31 @@ process.once('SIGTERM', () => void stop(0));
 
 try {
   await prepareDatabase(config.DATABASE_URL);
-  const apiPort = config.DEV_PORT || (await freePort());
-  const standInPort = (offset: number) => String(config.DEV_PORT && config.DEV_PORT + offset);
+  // Every port is known before anything starts, so the stand-ins, the api and the worker start at once.
+  const port = async (offset: number) => (config.DEV_PORT ? config.DEV_PORT + offset : freePort());
+  const [apiPort, s3Port, qstashPort, upstashPort] = await Promise.all([0, 1, 2, 3].map(port));
   const standInEnv = { ...inherited, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const started = async (entry: string, args: string[]) => {
-    const standIn = await startStandIn(entry, args, standInEnv);
-    standIns.push(standIn.child);
-    standIn.child.once('exit', (code) => {
+    const child = await startStandIn(entry, args, standInEnv);
+    standIns.push(child);
+    child.once('exit', (code) => {
       if (!stopping) process.stderr.write(`${entry} stopped (${code}); stopping npm run dev\n`);
       void stop(1);
     });
-    return standIn.url;
   };
   const useS3 = !config.S3_ENDPOINT && !config.R2_ACCOUNT_ID;
   const useQstash = !config.QSTASH_TOKEN;
   const useUpstash = !config.UPSTASH_REDIS_REST_URL;
-  const [s3Url, qstashUrl, upstashUrl] = await Promise.all([
-    useS3 ? started('scripts/dev/s3-stand-in.ts', ['--port', standInPort(1), '--bucket', S3_DEV.bucket]) : undefined,
-    useQstash
-      ? started('scripts/dev/qstash-stand-in.ts', ['--port', standInPort(2), '--token', QSTASH_DEV.token, '--signing-key', QSTASH_DEV.currentSigningKey])
-      : undefined,
-    useUpstash
-      ? started('scripts/dev/upstash-stand-in.ts', ['--port', standInPort(3), '--redis-url', config.REDIS_URL, '--token', UPSTASH_DEV_TOKEN])
-      : undefined,
+  const standInsStarted = Promise.all([
+    useS3 && started('scripts/dev/s3-stand-in.ts', ['--port', String(s3Port), '--bucket', S3_DEV.bucket]),
+    useQstash &&
+      started('scripts/dev/qstash-stand-in.ts', ['--port', String(qstashPort), '--token', QSTASH_DEV.token, '--signing-key', QSTASH_DEV.currentSigningKey]),
+    useUpstash && started('scripts/dev/upstash-stand-in.ts', ['--port', String(upstashPort), '--redis-url', config.REDIS_URL, '--token', UPSTASH_DEV_TOKEN]),
   ]);
+  const local = (standInPort: number | undefined) => `http://127.0.0.1:${standInPort}`;
+  const s3Url = useS3 ? local(s3Port) : undefined;
+  const qstashUrl = useQstash ? local(qstashPort) : undefined;
+  const upstashUrl = useUpstash ? local(upstashPort) : undefined;
 
   const app: AppEnv = {
     CSV_IMPORT_WORKER_URL: config.PUBLIC_URL ?? `http://127.0.0.1:${apiPort}`,
@@ -110,7 +111,11 @@ try {
   const worker = startWatched('src/worker/main.ts', serviceEnv, 'src', STOP_GRACE_MS);
   services.push(api, worker);
   await withTimeout(
-    Promise.all([waitForOk(`http://127.0.0.1:${apiPort}/ready`, READY_WITHIN_MS), worker.waitForLine(/"msg":"worker started"/)]),
+    Promise.all([
+      standInsStarted,
+      waitForOk(`http://127.0.0.1:${apiPort}/ready`, READY_WITHIN_MS),
+      worker.waitForLine(/"msg":"worker started"/),
+    ]),
     READY_WITHIN_MS,
     'the api and the worker did not both start',
   );

@@ -34,12 +34,12 @@ export async function serveStandIn(start: () => Promise<RunningStandIn>): Promis
   process.stdin.once('close', stop).resume();
 }
 
-/** The side of `npm run dev`: runs an entry file in its own process and waits for its URL. */
+/** The side of `npm run dev`: runs an entry file in its own process and waits until it listens. */
 export function startStandIn(
   entry: string,
   args: string[],
   env: Record<string, string | undefined>,
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -49,7 +49,7 @@ export function startStandIn(
       if (!line) return;
       child.stdout!.off('data', onData);
       child.off('exit', onExit);
-      resolve({ url: (JSON.parse(line) as { url: string }).url, child });
+      resolve(child);
     };
     const onExit = (code: number | null) => reject(new Error(`${entry} exited (${code}) before it listened${output ? `: ${output.trim()}` : ''}`));
     child.stdout!.on('data', onData);
