@@ -104,10 +104,16 @@ export async function stopAll(children: ChildProcess[], graceMs: number): Promis
   clearTimeout(timer);
 }
 
-/** Every process below `pid`, from `ps` (Linux and macOS). */
+/** Every process below `pid`, from `ps` (Linux and macOS; none found where there is no `ps`). */
 function descendantsOf(pid: number): number[] {
+  let table = '';
+  try {
+    table = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
   const parents = new Map<number, number[]>();
-  for (const line of execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
+  for (const line of table.split('\n')) {
     const [child, parent] = line.trim().split(/\s+/).map(Number);
     if (child && parent) parents.set(parent, [...(parents.get(parent) ?? []), child]);
   }
