@@ -315,6 +315,7 @@ const hostileLimits: fc.Arbitrary<ImportLimits> = fc.record({
   MAX_COLUMNS: fc.constantFrom(1_000, 1_000, 3, 40),
   MAX_RECORD_BYTES: fc.constantFrom(1024 * 1024, 1024 * 1024, 1_024, 8_192),
   MAX_ROWS: fc.constantFrom(undefined, undefined, undefined, 1, 5),
+  MAX_INFLATED_BYTES: fc.constant(DEFAULT_IMPORT_LIMITS.MAX_INFLATED_BYTES),
   PG_STALL_TIMEOUT_MS: fc.constant(DEFAULT_IMPORT_LIMITS.PG_STALL_TIMEOUT_MS),
 });
 
