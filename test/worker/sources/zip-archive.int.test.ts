@@ -5,29 +5,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ImportError } from '../../../src/shared/errors.js';
 import { withZipArchive, type ZipArchive } from '../../../src/worker/import-csv/sources/zip-archive.js';
+import { removeMadeFiles, zipOf } from '../../helpers/made-files.js';
 import { createTempDir } from '../../helpers/temp-csv.js';
 
 /** The zip access both the file-kind check and the workbook reader use, on archives Info-ZIP's `zip` writes. */
 
 const temp = createTempDir();
-afterAll(() => temp.remove());
-
-/** A zip written by the `zip` command from the given files (path inside the archive → content), folders as entries. */
-function zipOf(files: Record<string, string | Buffer>, name = `a-${Math.random().toString(36).slice(2)}.zip`): Buffer {
-  const dir = createTempDir();
-  try {
-    for (const [path, content] of Object.entries(files)) {
-      execFileSync('mkdir', ['-p', join(dir.dir, path, '..')]);
-      dir.write(content, path);
-    }
-    const out = join(temp.dir, name);
-    const tops = [...new Set(Object.keys(files).map((p) => p.split('/')[0]!))];
-    execFileSync('zip', ['-q', '-r', out, ...tops], { cwd: dir.dir });
-    return readFileSync(out);
-  } finally {
-    dir.remove();
-  }
-}
+afterAll(() => {
+  temp.remove();
+  removeMadeFiles();
+});
 
 async function* chunksOf(bytes: Buffer, size = 1000): AsyncGenerator<Buffer> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

@@ -152,8 +152,8 @@ const MAX_TRACE = 3;
 
 /**
  * C0 control bytes other than the whitespace ones (tab, line feed, vertical tab and form feed,
- * which some exporters write inside cells, carriage return), ESC (ISO-2022 text is made of
- * escape sequences) and DOS's end-of-file mark; and DEL.
+ * which some exporters write inside cells, carriage return), ESC (terminal colour codes in
+ * exported logs) and DOS's end-of-file mark; and DEL.
  */
 function binaryBytes(head: Buffer): { count: number; first: number } {
   let count = 0;
