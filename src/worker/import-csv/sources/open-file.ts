@@ -97,10 +97,11 @@ async function peek(chunks: AsyncGenerator<Buffer>, bytes: number): Promise<{ he
     parts.push(next.value);
     size += next.value.length;
   }
-  const head = Buffer.concat(parts);
+  const read = Buffer.concat(parts);
   async function* all(): AsyncGenerator<Buffer> {
-    if (head.length) yield head;
+    if (read.length) yield read;
     if (!done) yield* chunks;
   }
-  return { head, all: all() };
+  // Exactly the first `bytes`, whatever size the chunks were: the text check's rule is stated on them.
+  return { head: read.subarray(0, bytes), all: all() };
 }
