@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ImportError } from '../../../src/shared/errors.js';
+import { withSpooledFile } from '../../../src/worker/import-csv/sources/spooled-file.js';
 import { withZipArchive, type ZipArchive } from '../../../src/worker/import-csv/sources/zip-archive.js';
 import { removeMadeFiles, zipOf } from '../../helpers/made-files.js';
 import { createTempDir } from '../../helpers/temp-csv.js';
@@ -74,14 +75,16 @@ describe('withZipArchive', () => {
     expect(err).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', fileType: 'zip', message: expect.stringContaining('"secret.csv" in this zip archive is password-protected') });
   });
 
-  it('removes the spooled file once the archive is given back', async () => {
-    const bytes = zipOf({ 'a.csv': 'a\n' });
-    const { readdirSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const spools = () => readdirSync(tmpdir()).filter((n) => n.startsWith('csv-import-spool-'));
-    const before = new Set(spools());
-    const during = await open(bytes, async () => spools().filter((n) => !before.has(n)));
-    expect(during).toHaveLength(1);
-    expect(spools()).not.toContain(during[0]);
+  it('removes the spooled file however the borrower ends', async () => {
+    let seen = '';
+    const seenExists = await withSpooledFile(chunksOf(Buffer.from('a\n')), 100, async (path) => ((seen = path), existsSync(path)));
+    expect(seenExists).toBe(true);
+    expect(existsSync(seen)).toBe(false);
+    const err = await withSpooledFile(chunksOf(Buffer.from('a\n')), 100, async (path) => {
+      seen = path;
+      throw new Error('the borrower failed');
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: 'the borrower failed' });
+    expect(existsSync(seen)).toBe(false);
   });
 });
