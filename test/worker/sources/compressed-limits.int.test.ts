@@ -50,6 +50,17 @@ describe('a compressed file past the inflated limit', () => {
     expect(ok).toMatchObject({ rows: 120_000, compression: 'gzip' });
   });
 
+  it('fails a gzip stream damaged in its middle as CSV_MALFORMED, and commits none of the rows before the damage', async () => {
+    const gz = gzipSync(`id,name\n${Array.from({ length: 50_000 }, (_, i) => `${i},name ${i}`).join('\n')}\n`);
+    const damaged = Buffer.from(gz);
+    damaged.fill(0xff, Math.floor(gz.length / 2), Math.floor(gz.length / 2) + 64);
+    const job = importJob({ invalidRows: 'skip' });
+    const err = await importError(importFile(fixture.db, fixture.temp.write(damaged, 'damaged.csv.gz'), job));
+    expect(err).toMatchObject({ code: 'CSV_MALFORMED', message: expect.stringMatching(/damaged\.csv\.gz": the gzip file is damaged \(.+\)\. Upload it again, or the CSV file itself\.$/) });
+    const { rows } = await fixture.db.pool.query('select 1 from lists where job_id = $1', [job.jobId]);
+    expect(rows).toEqual([]);
+  });
+
   it('refuses a zip whose text file inflates past MAX_INFLATED_BYTES before reading any of it', async () => {
     const path = fixture.temp.write(zipOf({ 'data.csv': `a,b\n${'1,2\n'.repeat(600_000)}` }), 'big.zip');
     const err = await importError(importFile(fixture.db, path, importJob(), { limits: { ...TEST_LIMITS, MAX_INFLATED_BYTES: MiB } }));
