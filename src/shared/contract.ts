@@ -31,6 +31,13 @@ export const SourceKey = z
   .refine((k) => !k.split('/').includes('..'), 'source.key must not contain a ".." segment')
   .refine((k) => !CONTROL.test(k), 'source.key must not contain control characters');
 
+/** The name the user's file had, shown in messages instead of the storage key (DESIGN §3). */
+export const FileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((v) => !CONTROL.test(v) && !LONE_SURROGATE.test(v), 'source.fileName must not contain control characters or unpaired surrogates');
+
 export const DELIMITERS = [',', ';', '\t', '|'] as const;
 export type Delimiter = (typeof DELIMITERS)[number];
 
@@ -148,7 +155,7 @@ function metadataProblem(metadata: Record<string, unknown>): string | undefined 
 export const ImportRequest = z
   .object({
     jobId: JobId,
-    source: z.object({ key: SourceKey }).strict(),
+    source: z.object({ key: SourceKey, fileName: FileName.optional() }).strict(),
     list: z
       .object({
         name: DisplayText,
@@ -265,6 +272,13 @@ export interface Progress {
   percent: number;
 }
 
+/** One reason a request was refused, as zod reports it: `path` names the field. */
+export interface RequestIssue {
+  code: string;
+  path: (string | number)[];
+  message: string;
+}
+
 export interface StatusDocument {
   jobId: string;
   state: JobState;
@@ -280,6 +294,8 @@ export interface StatusDocument {
     problems?: StatusProblem[];
     problemCount?: number;
     rejectedRows?: RejectedRowsReport;
+    /** For `REQUEST_INVALID`: the zod issues that refused the request (DESIGN §3). */
+    issues?: RequestIssue[];
     /** With UNSUPPORTED_FILE_TYPE: what the file was found to be. */
     fileType?: string;
   };

@@ -27,6 +27,8 @@ export const PERMANENT_CODES = [
   'STALLED',
   // The main app cancelled the job (POST /qstash/cancel): never retried, nothing committed.
   'CANCELLED',
+  // The api refused the request after its signature checked out; the status document says why (DESIGN §3).
+  'REQUEST_INVALID',
   // Not a file this service reads (DESIGN §5.6): a PDF, an image, an .xls, a binary file.
   'UNSUPPORTED_FILE_TYPE',
 ] as const;
@@ -169,4 +171,19 @@ export function toImportError(err: unknown): ImportError {
       cause: err,
     })
   );
+}
+
+/** How an operator applies the migrations (the Procfile's `release` step, built: `node dist/shared/db/migrate-main.js`). */
+export const MIGRATE_COMMAND = 'npm run db:migrate';
+
+/**
+ * The database has not applied the latest migration this build ships (DESIGN §11): a release step
+ * was skipped or failed. Said where an operator looks (`/ready`, the worker's log) instead of
+ * failing jobs with SQL text. The message names no host or user, so `/ready` may show it.
+ */
+export class SchemaNotMigratedError extends Error {
+  constructor(readonly migration: string) {
+    super(`the database lacks migration ${migration}; apply it with: ${MIGRATE_COMMAND}`);
+    this.name = 'SchemaNotMigratedError';
+  }
 }

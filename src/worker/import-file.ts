@@ -5,13 +5,14 @@ import { parseArgs } from 'node:util';
 import { loadImportFileConfig, loadOrExit } from '../shared/config.js';
 import { ImportRequest, type ImportPreview, type ImportRequestInput, type Progress } from '../shared/contract.js';
 import { createDb } from '../shared/db/client.js';
+import { ensureDatabase } from '../shared/db/ensure-database.js';
 import { runMigrations } from '../shared/db/migrate.js';
 import { ImportError, toImportError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { matchKey } from './import-csv/column-plan.js';
 import { importCsv } from './import-csv/import-csv.js';
-import { fileReport } from './import-csv/rejected-rows.js';
-import { fileSource } from './import-csv/source.js';
+import { fileReport } from './import-csv/sinks/rejected-rows.js';
+import { fileSource } from './import-csv/sources/source.js';
 
 const USAGE =
   'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--request REQUEST.json] [--dry-run] [--rejected-rows OUT.csv] ' +
@@ -114,6 +115,7 @@ function withJsonColumns(columns: ImportRequestInput['columns'], json: string[] 
 const handle = createDb(config, log);
 const bar = process.stderr.isTTY ? progressBar() : undefined;
 try {
+  await ensureDatabase(config.DATABASE_URL);
   await runMigrations(config.DATABASE_URL);
   const job = parsed.data;
   const result = await importCsv(job, {

@@ -10,17 +10,19 @@ import type { Logger } from '../../shared/logger.js';
 import { csvParseOptions } from './csv-records.js';
 import { NotUtf8AfterAll, createDecoder, type DecodeStats } from './encoding/decode.js';
 import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './encoding/detect-encoding.js';
-import { findImportedList } from './list-store.js';
+import { findImportedList } from './sinks/list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
-import { RejectedRowsWriter, type ReportTarget } from './rejected-rows.js';
-import { copyTextListId, nowhere, openListSink, type RowSink } from './row-sinks.js';
+import { RejectedRowsWriter, type ReportTarget } from './sinks/rejected-rows.js';
+import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row-sinks.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
-import { guardSource, formatBytes, type ImportSource } from './source.js';
+import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
 import { withFileContent } from './sources/open-file.js';
-import { withStatementTimeout } from './statement-timeout.js';
+import { withStatementTimeout } from './sinks/statement-timeout.js';
 
 export interface ImportJob {
   jobId: string;
+  /** The user's name for the file (`source.fileName`): messages name it instead of the storage key. */
+  source?: { fileName?: string };
   list: { name: string; ownerId?: string; metadata?: Record<string, unknown> };
   csv: CsvOptions;
   columns?: ColumnSpec[];
@@ -77,7 +79,7 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
         continue;
       }
       if (!(err instanceof ReplanNeeded) || plan.forcedStrings.size > 0) {
-        return committedElsewhere(job, deps, prefixFileName(importErrorOf(err, deps.signal), deps.source.name));
+        return committedElsewhere(job, deps, prefixFileName(importErrorOf(err, deps.signal), deps.source.name, job.source?.fileName));
       }
       deps.log.info({ columns: [...err.columns] }, 'inferred json columns hold other values; importing them as string');
       plan.forcedStrings = err.columns;
@@ -185,13 +187,13 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
     pool: deps.pool,
     list: {
       jobId: job.jobId, name: job.list.name, ownerId: job.list.ownerId, metadata: job.list.metadata,
-      sourceKey: deps.source.name, sourceBytes: totalBytes,
+      sourceKey: deps.source.name, sourceBytes: totalBytes, fileName: job.source?.fileName,
     },
     copy: COPY_BATCHES,
     stallMs: limits.PG_STALL_TIMEOUT_MS,
   });
   if (!sink) return (await importedList(job, deps))!;
-  const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal) : undefined;
+  const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal, delimiter) : undefined;
   const detected = { ...input.file, encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter };
   try {
     const rows = new RecordsToCopy(
@@ -332,9 +334,15 @@ function importErrorOf(err: unknown, signal: AbortSignal | undefined): ImportErr
   return signal?.aborted ? shuttingDown(err) : toImportError(err);
 }
 
-function prefixFileName(err: ImportError, name: string): ImportError {
+/**
+ * Names the file in the message as its user knows it: by `fileName` when the app gave one, which
+ * also replaces the storage key wherever a lower layer quoted it (DESIGN §3).
+ */
+function prefixFileName(err: ImportError, key: string, fileName?: string): ImportError {
+  const name = fileName ?? key;
   if (err.message.startsWith(`"${name}"`)) return err;
-  return new ImportError(err.code, `"${name}": ${err.message}`, {
+  const message = fileName === undefined ? err.message : err.message.replaceAll(`"${key}"`, `"${fileName}"`);
+  return new ImportError(err.code, `"${name}": ${message}`, {
     cause: err.cause, problems: err.problems, problemCount: err.problemCount, rejectedRows: err.rejectedRows, fileType: err.fileType,
   });
 }

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ImportError } from '../../../shared/errors.js';
-import { formatBytes } from '../source.js';
+import { formatBytes } from './source.js';
 
 export interface InflateLimits {
   /** MAX_INFLATED_BYTES: what the file may inflate to. */
