@@ -34,6 +34,8 @@ const Limits = z.object({
   MAX_COLUMNS: int(1, 1000),
   MAX_RECORD_BYTES: int(1024, 1024 * 1024),
   MAX_ROWS: optionalInt(1),
+  /** What a compressed file may inflate to (DESIGN §5.6): a gzip bomb stops here, or sooner by its ratio. */
+  MAX_INFLATED_BYTES: int(1, 2 * 1024 * 1024 * 1024),
   /** An import waiting this long on PostgreSQL with nothing taken fails the attempt (retried). */
   PG_STALL_TIMEOUT_MS: int(100, 60_000),
 });

@@ -29,6 +29,8 @@ export const PERMANENT_CODES = [
   'CANCELLED',
   // The api refused the request after its signature checked out; the status document says why (DESIGN §3).
   'REQUEST_INVALID',
+  // Not a file this service reads (DESIGN §5.6): a PDF, an image, an .xls, a binary file.
+  'UNSUPPORTED_FILE_TYPE',
 ] as const;
 
 export const TRANSIENT_CODES = [
@@ -69,6 +71,7 @@ export interface ImportErrorJson {
   problems?: Problem[];
   problemCount?: number;
   rejectedRows?: { key: string; rows: number };
+  fileType?: string;
 }
 
 export interface ImportErrorOptions {
@@ -77,6 +80,8 @@ export interface ImportErrorOptions {
   problemCount?: number;
   /** The rejected-rows report written for the failed import (DESIGN §5.4). */
   rejectedRows?: { key: string; rows: number };
+  /** What the file was found to be, when that is why it was refused (UNSUPPORTED_FILE_TYPE). */
+  fileType?: string;
 }
 
 const permanent = new Set<string>(PERMANENT_CODES);
@@ -95,11 +100,13 @@ export class ImportError extends Error {
     this.problems = options.problems;
     this.problemCount = options.problemCount;
     this.rejectedRows = options.rejectedRows;
+    this.fileType = options.fileType;
   }
 
   readonly problems: Problem[] | undefined;
   readonly problemCount: number | undefined;
   readonly rejectedRows: { key: string; rows: number } | undefined;
+  readonly fileType: string | undefined;
 
   /** The same error, naming the rejected-rows report written for it. */
   withRejectedRows(rejectedRows: { key: string; rows: number }): ImportError {
@@ -113,6 +120,7 @@ export class ImportError extends Error {
       retryable: this.retryable,
       ...(this.problems ? { problems: this.problems, problemCount: this.problemCount } : {}),
       ...(this.rejectedRows ? { rejectedRows: this.rejectedRows } : {}),
+      ...(this.fileType ? { fileType: this.fileType } : {}),
     };
   }
 }

@@ -3,7 +3,7 @@ import { CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type pg from 'pg';
 import type { ImportLimits } from '../../shared/config.js';
-import type { ColumnSpec, CsvOptions, ImportPreview, ImportResult, Progress, UnmappedColumns } from '../../shared/contract.js';
+import type { ColumnSpec, Compression, CsvOptions, FileType, ImportPreview, ImportResult, Progress, UnmappedColumns } from '../../shared/contract.js';
 import type { Db } from '../../shared/db/client.js';
 import { ImportError, toImportError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -16,6 +16,7 @@ import { RejectedRowsWriter, type ReportTarget } from './sinks/rejected-rows.js'
 import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row-sinks.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
+import { withFileContent } from './sources/open-file.js';
 import { withStatementTimeout } from './sinks/statement-timeout.js';
 
 export interface ImportJob {
@@ -133,8 +134,13 @@ async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Pro
     bytes = n;
   };
   const chunks = guardSource(stream, { maxBytes: limits.MAX_FILE_SIZE, idleTimeoutMs: deps.idleTimeoutMs, onBytes });
+  const opening = {
+    name: deps.source.name, storedBytes: totalBytes, declaredEncoding: job.csv.encoding,
+    maxFileBytes: limits.MAX_FILE_SIZE, maxInflatedBytes: limits.MAX_INFLATED_BYTES,
+  };
   try {
-    return await readAndWrite(job, deps, plan, { chunks, totalBytes, bytes: () => bytes });
+    return await withFileContent(chunks, opening, ({ chunks: content, ...file }) =>
+      readAndWrite(job, deps, plan, { chunks: content, file, totalBytes, bytes: () => bytes }));
   } finally {
     // Ends the download (and frees its socket) however the pass ended.
     await chunks.return(undefined);
@@ -152,7 +158,10 @@ async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Pro
 const COPY_BATCHES = { batchBytes: 16 * CHUNK_BYTES, aheadBytes: 2 * CHUNK_BYTES };
 
 interface OpenStream {
+  /** The text's bytes: the stored object's, or what its compression holds. */
   chunks: AsyncGenerator<Buffer>;
+  file: { fileType: FileType; compression?: Compression };
+  /** The stored object's size; progress counts its bytes. */
   totalBytes: number;
   bytes(): number;
 }
@@ -185,7 +194,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   });
   if (!sink) return (await importedList(job, deps))!;
   const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal, delimiter) : undefined;
-  const detected = { encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter };
+  const detected = { ...input.file, encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter };
   try {
     const rows = new RecordsToCopy(
       {
@@ -334,6 +343,6 @@ function prefixFileName(err: ImportError, key: string, fileName?: string): Impor
   if (err.message.startsWith(`"${name}"`)) return err;
   const message = fileName === undefined ? err.message : err.message.replaceAll(`"${key}"`, `"${fileName}"`);
   return new ImportError(err.code, `"${name}": ${message}`, {
-    cause: err.cause, problems: err.problems, problemCount: err.problemCount, rejectedRows: err.rejectedRows,
+    cause: err.cause, problems: err.problems, problemCount: err.problemCount, rejectedRows: err.rejectedRows, fileType: err.fileType,
   });
 }
