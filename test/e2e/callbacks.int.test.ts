@@ -127,7 +127,7 @@ describe('completion callbacks', () => {
     expect(doc).toMatchObject({ state: 'succeeded', result: { rows: 300 } });
     expect(request.headers['content-type']).toBe('application/json');
     const published = qstash.publishes().filter((p) => p.destination === callbackUrl);
-    expect(published.map((p) => p.headers['upstash-deduplication-id'])).toEqual([`${jobId}.succeeded`]);
+    expect(published.map((p) => p.headers['upstash-deduplication-id'])).toEqual([`callback:${jobId}:1:succeeded`]);
     expect(received(`/callbacks/default`, jobId)).toEqual([]);
     recordFigures('callbacks', 'callback published', { heldMs: await heldMs(jobId, doc) });
   });
@@ -144,7 +144,28 @@ describe('completion callbacks', () => {
     expect(doc.error?.message).toContain(`uploads/${jobId}.csv`);
     expect(doc).toEqual(await service.status(jobId));
     // Publishes, not messages: QStash would drop a second one by its id, and the app never know.
-    expect(qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `${jobId}.failed`)).toHaveLength(1);
+    expect(qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `callback:${jobId}:1:failed`)).toHaveLength(1);
+  });
+
+  it('delivers a second failed callback when an operator retries a failed job and it fails again', async () => {
+    const jobId = uniqueJobId('callback-retried');
+    const path = `/callbacks/${jobId}?tenant=t1`;
+    expect((await post(QSTASH_IMPORT_PATH, importRequest(jobId, `uploads/${jobId}.csv`, { callbackUrl: callbackUrlOf(jobId) }))).status).toBe(202);
+    await theCallback(path, jobId);
+
+    // What the dashboard's retry does; the file is still missing.
+    await (await queue.getJob(jobId))!.retry('failed');
+    await expect.poll(() => received(path, jobId).length, { timeout: 15_000, interval: 50 }).toBe(2);
+    await settled(jobId);
+
+    const docs = await Promise.all(
+      received(path, jobId).map((r) => verifyImportCallback({ signature: r.headers['upstash-signature'], body: r.body, url: `${app.url}${path}` }, KEYS)),
+    );
+    expect(docs.map((d) => [d.state, d.attempt, d.error?.code])).toEqual([
+      ['failed', 1, 'FILE_NOT_FOUND'],
+      ['failed', 2, 'FILE_NOT_FOUND'],
+    ]);
+    expect(docs[1]).toEqual(await service.status(jobId));
   });
 
   it('delivers a cancelled callback for a running import cancelled through the api', async () => {
