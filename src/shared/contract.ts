@@ -265,7 +265,15 @@ export interface StatusDocument {
   queuedAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** For people to read: the writing host's clock, which orders nothing (DESIGN §3). */
   updatedAt: string;
+  /**
+   * The status store's count of writes to this document, handed out by the store: of two
+   * documents of one job (a callback and a read, say), the one with the higher revision is newer.
+   */
+  revision?: number;
+  /** Which writer wrote it and its write's number, `<writer>:<n>`: how the store keeps one writer's writes in order. */
+  writer?: string;
 }
 
 export const DEFAULT_STATUS_KEY_PREFIX = 'csv-import:job:';

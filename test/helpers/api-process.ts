@@ -9,9 +9,12 @@ export interface ApiProcess {
   baseUrl: string;
 }
 
-/** The api as production runs it (its own process, its main.ts), on a port the OS picks. */
-export async function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', API_ENTRY], {
+/**
+ * The api as production runs it (its own process, its main.ts), on a port the OS picks;
+ * `preload` is a module loaded before it (test/helpers/skewed-clock.ts, say).
+ */
+export async function spawnApi(env: Record<string, string>, preload?: string): Promise<ApiProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(preload ? ['--import', preload] : []), API_ENTRY], {
     // Info at least: the port is read from the "api listening" line.
     env: { ...process.env, ...env, LOG_LEVEL: 'info', PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

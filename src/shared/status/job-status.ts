@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { isFinalState, type ImportPreview, type ImportResult, type JobState, type Progress, type StatusDocument } from '../contract.js';
 import { ImportError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { StatusStore } from './status-store.js';
+import type { StatusStore, StatusWriter } from './status-store.js';
 
 const PROGRESS_MIN_INTERVAL_MS = 1_000;
 const FINAL_WRITE_DELAYS_MS = [0, 250, 1_000, 2_000, 4_000];
@@ -46,6 +47,8 @@ export class JobStatus {
   private pending: Promise<unknown> | undefined;
   private finished = false;
   private readonly now: () => Date;
+  /** This instance's writes, numbered: the store keeps them in this order whatever the network does. */
+  private readonly writer: StatusWriter = { id: randomBytes(6).toString('hex'), seq: 0 };
 
   constructor(
     run: JobRun,
@@ -150,9 +153,13 @@ export class JobStatus {
     await this.options.onFinal?.(this.doc).catch((err: unknown) => this.log.error({ err, state: this.doc.state }, 'completion callback failed'));
   }
 
-  private write(patch: Partial<StatusDocument>): Promise<boolean> {
+  /** Whether the store took the write; the document then carries the revision the store gave it. */
+  private async write(patch: Partial<StatusDocument>): Promise<boolean> {
     this.doc = { ...this.doc, ...patch, updatedAt: this.now().toISOString() };
-    return this.store.transition(this.doc);
+    const writer = { ...this.writer, seq: ++this.writer.seq };
+    const revision = await this.store.transition(this.doc, writer);
+    if (revision) this.doc = { ...this.doc, revision, writer: `${writer.id}:${writer.seq}` };
+    return revision > 0;
   }
 
   private reportProgress(progress: Progress): Promise<void> {
