@@ -236,7 +236,10 @@ export interface ImportPreview {
   /** The header row's cells as in the file (the positional names without a header). */
   header: string[];
   columns: ColumnInfo[];
+  /** Cells longer than 200 characters are excerpts that say how much was cut. */
   sampleRows: Record<string, unknown>[];
+  /** Fewer rows than the file has are shown: its rows are too wide for more within the document's bound. */
+  sampleRowsCut?: true;
 }
 
 export interface Progress {
@@ -274,6 +277,13 @@ export interface StatusDocument {
   revision?: number;
   /** Which writer wrote it and its write's number, `<writer>:<n>`: how the store keeps one writer's writes in order. */
   writer?: string;
+  /**
+   * What was shortened to keep the document under 64 KiB (DESIGN §3), in the order it was:
+   * `texts` (cut to excerpts that say so), `preview.sampleRows` (left out), `problems` (the first
+   * few kept; `problemCount` has them all), `preview` (left out), `result.columns` (the first 100;
+   * the list has them all). Absent when nothing was.
+   */
+  shortened?: string[];
 }
 
 export const DEFAULT_STATUS_KEY_PREFIX = 'csv-import:job:';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isFinalState, type ImportPreview, type ImportResult, type JobState, type Progress, type StatusDocument } from '../contract.js';
 import { ImportError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { boundStatusDocument } from './bounded-document.js';
 import type { StatusStore, StatusWriter } from './status-store.js';
 
 const PROGRESS_MIN_INTERVAL_MS = 1_000;
@@ -155,7 +156,8 @@ export class JobStatus {
 
   /** Whether the store took the write; the document then carries the revision the store gave it. */
   private async write(patch: Partial<StatusDocument>): Promise<boolean> {
-    this.doc = { ...this.doc, ...patch, updatedAt: this.now().toISOString() };
+    // Bounded here, where every document is written: the store and the callback get the same one.
+    this.doc = boundStatusDocument({ ...this.doc, ...patch, updatedAt: this.now().toISOString() });
     const writer = { ...this.writer, seq: ++this.writer.seq };
     const revision = await this.store.transition(this.doc, writer);
     if (revision) this.doc = { ...this.doc, revision, writer: `${writer.id}:${writer.seq}` };
