@@ -7,15 +7,14 @@ import { QSTASH_CANCEL_PATH } from '../../src/api/routes/qstash-cancel.js';
 import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import type { StatusDocument } from '../../src/shared/contract.js';
 import type { ImportJobData } from '../../src/shared/queues.js';
-import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
+import { postSigned, spawnApi, stopApi, type ApiProcess } from '../helpers/api-process.js';
 import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
 import { recordFigures } from '../helpers/figures.js';
 import { listen } from '../helpers/listen.js';
 import { openImportQueue, type ImportQueueHandle } from '../helpers/import-queue.js';
-import { exited, startWorkers, type StartedWorker } from '../helpers/processes.js';
+import { startWorkers, type StartedWorker } from '../helpers/processes.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { CURRENT_KEY, importRequest, NEXT_KEY, startService, uniqueJobId, type TestService } from '../helpers/service.js';
-import { signQstash } from '../helpers/sign-qstash.js';
 
 // The api and two workers are processes of their own, publishing through the real QStash client to
 // the stand-in, which delivers signed requests to the app's endpoint below, as QStash would.
@@ -58,8 +57,7 @@ beforeAll(async () => {
   workers.push(...(await startWorkers(() => service.spawnWorker(), 2)));
 });
 afterAll(async () => {
-  api?.child.kill('SIGKILL');
-  if (api) await exited(api.child);
+  await stopApi(api);
   await bull?.close();
   await service?.stop();
   await front?.stop();
@@ -101,15 +99,7 @@ async function heldMs(jobId: string, doc: StatusDocument): Promise<number> {
   return job!.finishedOn! - Date.parse(doc.finishedAt!);
 }
 
-function post(path: string, payload: unknown): Promise<Response> {
-  const body = JSON.stringify(payload);
-  const url = `${api.baseUrl}${path}`;
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'upstash-signature': signQstash({ key: CURRENT_KEY, url, body }) },
-    body,
-  });
-}
+const post = (path: string, payload: unknown) => postSigned(api, path, payload);
 
 const workerLines = (msg: RegExp, jobId: string) => workers.flatMap((w) => w.logs.find(msg)).filter((l) => l.jobId === jobId);
 

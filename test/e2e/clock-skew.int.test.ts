@@ -5,13 +5,12 @@ import { QSTASH_CANCEL_PATH } from '../../src/api/routes/qstash-cancel.js';
 import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import type { StatusDocument } from '../../src/shared/contract.js';
 import type { ImportJobData } from '../../src/shared/queues.js';
-import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
+import { postSigned, spawnApi, stopApi, type ApiProcess } from '../helpers/api-process.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { openImportQueue, type ImportQueueHandle } from '../helpers/import-queue.js';
-import { exited, startWorkers } from '../helpers/processes.js';
+import { startWorkers } from '../helpers/processes.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { CURRENT_KEY, importRequest, NEXT_KEY, startService, uniqueJobId, type TestService } from '../helpers/service.js';
-import { signQstash } from '../helpers/sign-qstash.js';
 
 // The api runs 5 s behind the worker, as two hosts' clocks may: the order of their writes to a
 // job's status must not depend on it (DESIGN §3).
@@ -42,23 +41,14 @@ beforeAll(async () => {
   await startWorkers(() => service.spawnWorker(), 1);
 });
 afterAll(async () => {
-  api?.child.kill('SIGKILL');
-  if (api) await exited(api.child);
+  await stopApi(api);
   await bull?.close();
   await service?.stop();
   await qstash?.stop();
   await app?.stop();
 });
 
-function post(path: string, payload: unknown): Promise<Response> {
-  const body = JSON.stringify(payload);
-  const url = `${api.baseUrl}${path}`;
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'upstash-signature': signQstash({ key: CURRENT_KEY, url, body }) },
-    body,
-  });
-}
+const post = (path: string, payload: unknown) => postSigned(api, path, payload);
 
 describe('status writes from hosts whose clocks disagree', () => {
   it('ends a retrying job cancelled through an api whose clock runs 5 s behind the worker, with its callback', async () => {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitForLog } from './processes.js';
+import { exited, waitForLog } from './processes.js';
+import { CURRENT_KEY } from './service.js';
+import { signQstash } from './sign-qstash.js';
 
 const API_ENTRY = new URL('../../src/api/main.ts', import.meta.url).pathname;
 
@@ -28,4 +30,22 @@ export async function spawnApi(env: Record<string, string>, preload?: string): P
     child.kill('SIGKILL');
     throw err;
   }
+}
+
+/** POSTs `payload` as JSON to the api at `path`, signed as QStash signs a delivery. */
+export function postSigned(api: ApiProcess, path: string, payload: unknown): Promise<Response> {
+  const body = JSON.stringify(payload);
+  const url = `${api.baseUrl}${path}`;
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'upstash-signature': signQstash({ key: CURRENT_KEY, url, body }) },
+    body,
+  });
+}
+
+/** Kills the api process (if it started) and waits until it has exited. */
+export async function stopApi(api: ApiProcess | undefined): Promise<void> {
+  if (!api) return;
+  api.child.kill('SIGKILL');
+  await exited(api.child);
 }
