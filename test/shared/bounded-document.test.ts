@@ -29,6 +29,11 @@ describe('excerpt', () => {
     expect(excerpt('a'.repeat(1_000_200), 200)).toBe(`${'a'.repeat(200)}… (1,000,000 more characters)`);
   });
 
+  it('counts what an earlier cut left out when it cuts an excerpt again', () => {
+    expect(excerpt(excerpt('a'.repeat(1_000), 200), 40)).toBe(`${'a'.repeat(40)}… (960 more characters)`);
+    expect(excerpt(excerpt('a'.repeat(1_000), 200), 300)).toBe(`${'a'.repeat(200)}… (800 more characters)`);
+  });
+
   it('never leaves half of a surrogate pair', () => {
     const cut = excerpt(`${'a'.repeat(199)}😀${'b'.repeat(50)}`, 200);
     expect(cut).toBe(`${'a'.repeat(199)}… (52 more characters)`);
@@ -61,6 +66,8 @@ describe('boundStatusDocument', () => {
     expect(bounded.shortened).toEqual(['texts', 'preview.sampleRows', 'preview', 'result.columns']);
     expect(bounded.result?.columns).toHaveLength(100);
     expect(bounded.result?.rows).toBe(5);
+    // Names are cut, saying so; keys, which the app looks columns up by, never.
+    expect(bounded.result?.columns[7]).toEqual({ key: wide.preview!.columns[7]!.key, name: `Column 7 ${'n'.repeat(31)}… (269 more characters)`, type: 'string' });
   });
 
   it('keeps a cell keyed __proto__ as a key of its own when it cuts texts', () => {

@@ -45,13 +45,19 @@ export function boundStatusDocument(doc: StatusDocument, maxBytes = STATUS_DOCUM
 
 const fits = (doc: StatusDocument, maxBytes: number) => Buffer.byteLength(JSON.stringify(doc)) <= maxBytes;
 
-/** Every string the import put in the document (preview, result, error) as an excerpt of at most `maxChars`. */
+/**
+ * Identifiers the app looks things up by (a column's key, the list, the report's key): never cut,
+ * a cut one would name nothing. They are bounded already (a key at 200 characters).
+ */
+const IDENTIFIERS = new Set(['key', 'listId']);
+
+/** Every other string the import put in the document (preview, result, error) as an excerpt of at most `maxChars`. */
 function cutTexts(doc: StatusDocument, maxChars: number): StatusDocument {
-  const cut = (value: unknown): unknown => {
-    if (typeof value === 'string') return excerpt(value, maxChars);
-    if (Array.isArray(value)) return value.map(cut);
+  const cut = (value: unknown, name?: string): unknown => {
+    if (typeof value === 'string') return name && IDENTIFIERS.has(name) ? value : excerpt(value, maxChars);
+    if (Array.isArray(value)) return value.map((v) => cut(v));
     // fromEntries, not a literal: a cell keyed `__proto__` stays a key of its own.
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cut(v)]));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cut(v, k)]));
     return value;
   };
   const { preview, result, error } = doc;
