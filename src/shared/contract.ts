@@ -262,7 +262,10 @@ export interface ImportPreview {
   /** The header row's cells as in the file (the positional names without a header). */
   header: string[];
   columns: ColumnInfo[];
+  /** Cells longer than 200 characters are excerpts that say how much was cut. */
   sampleRows: Record<string, unknown>[];
+  /** Fewer rows than the file has are shown: its rows are too wide for more within the document's bound. */
+  sampleRowsCut?: true;
 }
 
 export interface Progress {
@@ -302,7 +305,22 @@ export interface StatusDocument {
   queuedAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** For people to read: the writing host's clock, which orders nothing (DESIGN §3). */
   updatedAt: string;
+  /**
+   * The status store's count of writes to this document, handed out by the store: of two
+   * documents of one job (a callback and a read, say), the one with the higher revision is newer.
+   */
+  revision?: number;
+  /** Which writer wrote it and its write's number, `<writer>:<n>`: how the store keeps one writer's writes in order. */
+  writer?: string;
+  /**
+   * What was shortened to keep the document under 64 KiB (DESIGN §3), in the order it was:
+   * `texts` (cut to excerpts that say so), `preview.sampleRows` (left out), `problems` (the first
+   * few kept; `problemCount` has them all), `preview` (left out), `result.columns` (the first 100;
+   * the list has them all). Absent when nothing was.
+   */
+  shortened?: string[];
 }
 
 export const DEFAULT_STATUS_KEY_PREFIX = 'csv-import:job:';
