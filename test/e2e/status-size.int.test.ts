@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyImportCallback } from '../../src/client/index.js';
+import { verifyImportCallback } from '../../packages/client/src/index.js';
 import { STATUS_DOCUMENT_MAX_BYTES } from '../../src/shared/status/bounded-document.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { recordFigures } from '../helpers/figures.js';

@@ -16,7 +16,7 @@ function wideFailure(): StatusDocument {
   const problems: StatusProblem[] = Array.from({ length: 100 }, (_, i) => ({ row: i + 1, line: i + 2, column: columns[0]!.name, code: 'EMPTY_VALUE', message: `row ${i + 1}: ${'m'.repeat(300)}`, value: 'v'.repeat(200) }));
   return doc({
     preview: {
-      encoding: 'utf-8', encodingConfidence: 1, delimiter: ',', header: columns.map((c) => c.name), columns,
+      fileType: 'csv', encoding: 'utf-8', encodingConfidence: 1, delimiter: ',', header: columns.map((c) => c.name), columns,
       sampleRows: [Object.fromEntries(columns.map((c) => [c.key, 'x'.repeat(200)]))],
     },
     error: { code: 'INVALID_ROWS', message: 'the file has invalid rows', retryable: false, problems, problemCount: 4_321 },
@@ -72,7 +72,7 @@ describe('boundStatusDocument', () => {
 
   it('keeps a cell keyed __proto__ as a key of its own when it cuts texts', () => {
     const row = JSON.parse(`{"__proto__":"${'p'.repeat(300)}","constructor":"c"}`) as Record<string, unknown>;
-    const preview = { encoding: 'utf-8', encodingConfidence: 1, delimiter: ',', header: ['h'], columns: [], sampleRows: [row] };
+    const preview = { fileType: 'csv' as const, encoding: 'utf-8', encodingConfidence: 1, delimiter: ',', header: ['h'], columns: [], sampleRows: [row] };
     const bounded = boundStatusDocument(doc({ preview, error: { code: 'X', message: 'y'.repeat(70_000), retryable: false } }));
     expect(bounded.shortened).toEqual(['texts']);
     expect(Object.entries(bounded.preview!.sampleRows[0]!)).toEqual([
