@@ -47,6 +47,7 @@ const WEAK = 0.1;
  * says otherwise (docs/ENCODINGS.md: what it costs on files cut to their first lines).
  */
 const TOO_FEW_TO_TELL = 2;
+/** And windows-1252 scored at least this share of the best: `Søren,Århus` scored 0.56 of windows-1250's. */
 const WESTERN_TIE_SHARE = 0.5;
 
 // Letters windows-1252 holds for Central European and Baltic names, in no Western language's own
