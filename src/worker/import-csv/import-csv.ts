@@ -100,7 +100,7 @@ interface PassPlan {
  * the decoder's ENCODING_ERROR, and so does a guess the ASCII start cannot be in (UTF-16).
  */
 async function encodingOfLaterBytes(err: NotUtf8AfterAll, locale: string | undefined): Promise<EncodingChoice> {
-  const choice = await detectEncoding(err.sample, { locale }).catch(() => undefined);
+  const choice = await detectEncoding(err.sample, { locale, wholeFile: err.wholeFile }).catch(() => undefined);
   if (!choice || choice.encoding === 'utf-8' || choice.encoding.startsWith('utf-16')) throw err.error;
   return choice;
 }
