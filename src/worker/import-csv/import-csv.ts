@@ -13,6 +13,7 @@ import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './encoding/de
 import { findImportedList } from './list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
 import { RejectedRowsWriter, type ReportTarget } from './rejected-rows.js';
+import { uniqueValues } from './unique-values.js';
 import { copyTextListId, nowhere, openListSink, type RowSink } from './row-sinks.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './source.js';
@@ -54,7 +55,7 @@ export interface ImportDeps {
 
 /**
  * Imports one CSV into a list, in one transaction (DESIGN §5). Idempotent on jobId. When values
- * contradict inferred json types, the pass rolls back and the file is read once more with those
+ * contradict inferred types, the pass rolls back and the file is read once more with those
  * columns as string, so nothing half-typed is ever committed. At most once: the first pass reads
  * to the end and names every such column, so the second finds none (were it to, that is a bug,
  * and fails as INTERNAL rather than loop). A file whose first 64 KiB were plain ASCII and whose
@@ -78,7 +79,7 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
       if (!(err instanceof ReplanNeeded) || plan.forcedStrings.size > 0) {
         return committedElsewhere(job, deps, prefixFileName(importErrorOf(err, deps.signal), deps.source.name));
       }
-      deps.log.info({ columns: [...err.columns] }, 'inferred json columns hold other values; importing them as string');
+      deps.log.info({ columns: [...err.columns] }, 'inferred columns hold values of another type; importing them as string');
       plan.forcedStrings = err.columns;
     }
   }
@@ -183,6 +184,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   });
   if (!sink) return (await importedList(job, deps))!;
   const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal) : undefined;
+  const unique = uniqueValues(deps.pool, limits.PG_STALL_TIMEOUT_MS);
   const detected = { encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter };
   try {
     const rows = new RecordsToCopy(
@@ -192,6 +194,9 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
         skipRows: leadingLines,
         plan: { columns: job.columns, unmappedColumns: job.unmappedColumns },
         forcedStrings: plan.forcedStrings,
+        locale: job.csv.locale,
+        inferTypes: job.csv.inferTypes,
+        unique,
         invalidRows: job.invalidRows,
         maxColumns: limits.MAX_COLUMNS,
         maxRows: limits.MAX_ROWS,
@@ -230,6 +235,8 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
     // A report the error names is the answer to those rows; any other is removed with the pass.
     if (!(err instanceof ImportError && err.rejectedRows)) await report?.abort();
     throw err;
+  } finally {
+    await unique.close();
   }
 }
 
