@@ -38,14 +38,11 @@ const NUMBER_SPELLINGS: readonly [decimalChar: string, groupChar: string | undef
 
 function numberType(values: readonly string[], locale: string | undefined): SuggestedType | undefined {
   if (!values.every(plainNumberText)) return undefined;
-  const readings = NUMBER_SPELLINGS.flatMap(([decimalChar, groupChar]) => {
+  const readings = NUMBER_SPELLINGS.flatMap(([decimalChar, groupChar]): Reading[] => {
     const spelling: NumberSpelling = { decimalChar, groupChar, bareNumber: true, integer: false };
     const numbers = values.map((v) => canonicalNumber(v, spelling));
     if (numbers.some((n) => n === undefined)) return [];
-    // A group character some values ≥ 1000 leave out is a mixed spelling, not a format.
-    if (groupChar !== undefined && !values.some((v) => v.includes(groupChar))) return [];
-    if (groupChar !== undefined && values.some((v) => !v.includes(groupChar) && integerDigits(v, decimalChar) > 3)) return [];
-    return [{ decimalChar, groupChar, numbers: numbers as string[] }];
+    return [{ decimalChar, groupChar: values.some((v) => groupChar !== undefined && v.includes(groupChar)) ? groupChar : undefined, numbers: numbers as string[] }];
   });
   if (!readings.length) return undefined;
   const local = locale ? localeSpelling(locale) : undefined;
@@ -53,13 +50,18 @@ function numberType(values: readonly string[], locale: string | undefined): Sugg
     readings.find((r) => local && r.decimalChar === local.decimalChar && (r.groupChar === undefined || sameGroup(r.groupChar, local.groupChar))) ??
     (agree(readings) ? readings[0]! : undefined);
   if (!chosen) {
-    const [a, b] = readings;
-    const value = values.find((v, i) => decimalKey(a!.numbers[i]!) !== decimalKey(b!.numbers[i]!))!;
+    const a = readings[0]!;
+    const at = (r: Reading) => values.findIndex((_, i) => decimalKey(r.numbers[i]!) !== decimalKey(a.numbers[i]!));
+    const b = readings.find((r) => at(r) !== -1)!;
+    const i = at(b);
     return {
       type: 'string',
-      ambiguous: `"${value}" reads as ${a!.numbers[values.indexOf(value)]} ${role(a!)} and as ${b!.numbers[values.indexOf(value)]} ${role(b!)}; declare the column's format or give csv.locale`,
+      ambiguous: `"${values[i]}" reads as ${a.numbers[i]} ${role(a)} and as ${b.numbers[i]} ${role(b)}; declare the column's format or give csv.locale`,
     };
   }
+  // A group character some values of four digits or more leave out is a mixed spelling, not a format.
+  const group = chosen.groupChar;
+  if (group !== undefined && values.some((v) => !v.includes(group) && integerDigits(v, chosen.decimalChar) > 3)) return undefined;
   const integer = chosen.numbers.every((n) => !n.includes('.'));
   const format = { decimalChar: chosen.decimalChar, ...(chosen.groupChar === undefined ? {} : { groupChar: chosen.groupChar }) };
   return integer ? { type: 'integer', ...(chosen.groupChar === undefined ? {} : { format }) } : { type: 'number', format };
@@ -73,11 +75,17 @@ function plainNumberText(value: string): boolean {
   return unsigned.replace(/\D/g, '').replace(/^0+/, '').length <= MAX_SIGNIFICANT;
 }
 
+interface Reading {
+  decimalChar: string;
+  groupChar: string | undefined;
+  numbers: string[];
+}
+
 const integerDigits = (value: string, decimalChar: string) => value.split(decimalChar)[0]!.replace(/\D/g, '').length;
 const sameGroup = (a: string, b: string) => a === b || (a === ' ' && /\s/.test(b));
 const agree = (readings: readonly { numbers: readonly string[] }[]) =>
   readings.every((r) => r.numbers.every((n, i) => decimalKey(n) === decimalKey(readings[0]!.numbers[i]!)));
-const role = (r: { decimalChar: string; groupChar: string | undefined }) =>
+const role = (r: Reading) =>
   r.groupChar === undefined ? `with "${r.decimalChar}" as decimal separator` : `with "${r.groupChar}" between groups of digits`;
 
 const DATE_SEPARATORS = ['.', '/', '-'];
