@@ -87,6 +87,8 @@ export class RecordsToCopy extends Transform {
   private values: RowValues | undefined;
   /** With unique columns: this chunk's rows, in order, until PostgreSQL says which repeat a value. */
   private pending: { row: number; line: number; cells: string[]; raw: string[]; encoded: EncodedRow | RowProblem }[] = [];
+  /** Whether rows wait in `pending`: only when a column is unique. */
+  private holdRows = false;
   private readonly preview: PreviewRows;
   private sampleBytes = 0;
   private dataRow = 0;
@@ -226,6 +228,7 @@ export class RecordsToCopy extends Transform {
     const sampled = sample.map((r) => this.planned.map((c) => r.cells[c.source] ?? ''));
     const settled = settleColumns(this.planned, sampled, this.opts);
     this.values = new RowValues(settled.columns, names.length);
+    this.holdRows = this.opts.unique !== undefined && settled.columns.some((c) => c.unique);
     this.columns = settled.columns.map((c) => c.info);
     this.opts.rejected?.start(names);
     // The preview goes at its tenth row, before the sample's rows report progress.
@@ -240,7 +243,7 @@ export class RecordsToCopy extends Transform {
       throw new ImportError('TOO_MANY_ROWS', `the file has more than ${this.opts.maxRows} rows, the most one list may hold`);
     }
     const encoded = this.values!.encode(cells, row, line);
-    if (this.opts.unique && this.values!.columns.some((c) => c.unique)) this.pending.push({ row, line, cells, raw, encoded });
+    if (this.holdRows) this.pending.push({ row, line, cells, raw, encoded });
     else this.finishRow(row, line, cells, raw, encoded);
   }
 
