@@ -140,6 +140,47 @@ describe('typed columns', () => {
   });
 });
 
+describe('the worked example of docs/TYPES.md', () => {
+  const fixture = useEngineFixture();
+
+  it('imports as the page says', async () => {
+    const path = fixture.temp.write(csv([
+      'Artikel;Preis;Menge;Lieferdatum;Aktiv;E-Mail;Kundennr',
+      'Stuhl;1.234,50;3;03.04.2024;ja;a@example.de;00123',
+      'Tisch;€ 99;1;;nein;b@example.de;00124',
+      'Lampe;12,5;x;31.04.2024;ja;a@example.de;00125',
+    ]));
+    const result = await importFile(fixture.db, path, importJob({
+      csv: { locale: 'de-DE', inferTypes: 'lossless' },
+      invalidRows: 'skip',
+      columns: [
+        { name: 'Preis', type: 'number', format: { bareNumber: false }, constraints: { minimum: 0 } },
+        { name: 'Menge', type: 'integer' },
+        { name: 'Lieferdatum', type: 'date' },
+        { name: 'Aktiv', type: 'boolean', format: { trueValues: ['ja'], falseValues: ['nein'] } },
+        { name: 'E-Mail', key: 'email', type: 'email', constraints: { unique: true } },
+      ],
+    }));
+    expect(result).toMatchObject({ rows: 2, skippedRows: 1, problemCount: 1 });
+    expect(result.columns.map((c) => [c.key, c.type, c.format])).toEqual([
+      ['artikel', 'string', undefined],
+      ['preis', 'number', { decimalChar: ',', groupChar: '.', bareNumber: false }],
+      ['menge', 'integer', { decimalChar: ',', groupChar: '.' }],
+      ['lieferdatum', 'date', { pattern: 'D.M.YYYY' }],
+      ['aktiv', 'boolean', { trueValues: ['ja'], falseValues: ['nein'] }],
+      ['email', 'email', undefined],
+      ['kundennr', 'string', undefined],
+    ]);
+    expect(result.problems![0]!.message).toBe('row 3 (line 4), column "Menge": "x" is not a whole number with "." between groups of three digits');
+    const rows = await readRows(fixture.db.pool, result.listId);
+    expect(rows.map((r) => r.data)).toEqual([
+      { artikel: 'Stuhl', preis: 1234.5, menge: 3, lieferdatum: '2024-04-03', aktiv: true, email: 'a@example.de', kundennr: '00123' },
+      { artikel: 'Tisch', preis: 99, menge: 1, lieferdatum: null, aktiv: false, email: 'b@example.de', kundennr: '00124' },
+    ]);
+    expect(rows[0]!.text.preis).toBe('1234.50');
+  });
+});
+
 describe('unique columns', () => {
   const fixture = useEngineFixture();
 
