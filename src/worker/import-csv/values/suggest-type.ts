@@ -92,7 +92,10 @@ const DATE_SEPARATORS = ['.', '/', '-'];
 
 function dateType(values: readonly string[], locale: string | undefined): SuggestedType | undefined {
   const candidates = ['YYYY-MM-DD', ...DATE_SEPARATORS.flatMap((s) => [`D${s}M${s}YYYY`, `M${s}D${s}YYYY`, `YYYY${s}M${s}D`])];
-  const fitting = candidates.filter((p) => values.every((v) => compileDatePattern(p).parse(v) !== undefined));
+  const fitting = candidates.filter((p) => {
+    const pattern = compileDatePattern(p);
+    return values.every((v) => pattern.parse(v) !== undefined);
+  });
   if (!fitting.length) return undefined;
   if (fitting.length === 1 || fitting[0] === 'YYYY-MM-DD') return { type: 'date', format: { pattern: padded(fitting[0]!, values) } };
   const dayFirst = fitting.find((p) => p.startsWith('D'));
