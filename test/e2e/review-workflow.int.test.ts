@@ -35,7 +35,10 @@ describe('reviewing an import through the service', () => {
     expect(doc.result).not.toHaveProperty('listId');
     expect(doc.preview).toEqual({
       fileType: 'csv', encoding: 'utf-8', encodingConfidence: expect.any(Number), delimiter: ',', header: ['Email', 'Name'],
-      columns: [{ key: 'email', name: 'Email', type: 'string' }, { key: 'name', name: 'Name', type: 'string' }],
+      columns: [
+        { key: 'email', name: 'Email', type: 'string', suggested: { type: 'email' } },
+        { key: 'name', name: 'Name', type: 'string', suggested: { type: 'string' } },
+      ],
       sampleRows: [{ email: 'a@x.org', name: 'Ann' }, { email: 'b@x.org', name: 'Bo' }],
     });
     expect(await countAll(service.db.pool)).toEqual(before);

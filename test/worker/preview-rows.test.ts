@@ -5,7 +5,8 @@ import { PREVIEW_ROWS, PREVIEW_SAMPLE_BYTES, PreviewRows, type RowsPreview } fro
 function preview(columns: ColumnInfo[], rows: string[][]): RowsPreview[] {
   const sent: RowsPreview[] = [];
   const rowsPreview = new PreviewRows((p) => sent.push(p));
-  rowsPreview.start(columns.map((c) => c.name), columns, columns.map((_, i) => i));
+  const settled = columns.map((info, source) => ({ info, source, parser: undefined, check: undefined, notEmpty: false, unique: false, inferred: false }));
+  rowsPreview.start(columns.map((c) => c.name), columns, settled);
   for (const row of rows) rowsPreview.offer(row);
   rowsPreview.end();
   return sent;
