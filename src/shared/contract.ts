@@ -50,7 +50,8 @@ export const CsvOptions = z
       .optional(),
     header: z.boolean().default(true),
     skipRows: z.number().int().min(0).max(1_000_000).default(0),
-    quote: oneChar.default('"'),
+    // `auto`: `'` when the file is plainly `'`-quoted, else `"` (DESIGN §3); the choice is reported.
+    quote: z.string().refine((q) => q === 'auto' || q.length === 1, 'must be "auto" or exactly one character').default('auto'),
     escape: oneChar.default('"'),
   })
   .strict();
@@ -220,6 +221,8 @@ export interface ImportResult {
   /** How sure the encoding is, 0–1 (1: a BOM, a declared encoding, or text only one encoding reads). */
   encodingConfidence?: number;
   delimiter?: string;
+  /** The quote character the file was read with (`csv.quote`, or the one `auto` chose); absent as `encoding` is. */
+  quote?: string;
   problems?: StatusProblem[];
   problemCount?: number;
   rejectedRows?: RejectedRowsReport;
@@ -233,6 +236,8 @@ export interface ImportPreview {
   encoding: string;
   encodingConfidence: number;
   delimiter: string;
+  /** The quote character the file is read with (`csv.quote`, or the one `auto` chose). */
+  quote?: string;
   /** The header row's cells as in the file (the positional names without a header). */
   header: string[];
   columns: ColumnInfo[];
