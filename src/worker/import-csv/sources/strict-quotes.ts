@@ -33,14 +33,21 @@ interface ClosedEarly {
 }
 
 const BLANKS = /^[ \t]*$/;
+const LINE_BREAK = /[\r\n]/;
 const EXCERPT = 60;
 
 export class StrictQuotes {
   private closedEarly: ClosedEarly[] = [];
   private readonly quote: string;
+  /** The last quote of a value and the blanks after it. */
+  private readonly closing: RegExp;
+  private readonly escapeIsOther: boolean;
 
   constructor(private readonly core: QuotingCore) {
-    this.quote = core.options.quote?.toString() ?? '';
+    const { quote, escape } = core.options;
+    this.quote = quote?.toString() ?? '';
+    this.closing = new RegExp(`${this.quote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([ \t]*)$`);
+    this.escapeIsOther = !!escape && !!quote && !escape.equals(quote);
     const field = core.state.field;
     const prepend = field.prepend;
     field.prepend = (value) => {
@@ -50,7 +57,7 @@ export class StrictQuotes {
       }
       prepend.call(field, value);
     };
-    escapeOnlyQuotes(core);
+    if (this.escapeIsOther) escapeOnlyQuotes(core);
   }
 
   /**
@@ -70,10 +77,27 @@ export class StrictQuotes {
     const found = this.closedEarly;
     this.closedEarly = [];
     for (const { cell, quoted } of found) {
-      const after = record[cell]!.slice(quoted.length + 2 * this.quote.length);
-      if (!BLANKS.test(after)) throw this.malformed('CSV_INVALID_CLOSING_QUOTE', record, cell, quoted.length);
-      record[cell] = quoted + after;
+      const value = this.asSpreadsheetReads(quoted, record[cell]!.slice(quoted.length + 2 * this.quote.length));
+      if (value === undefined) throw this.malformed('CSV_INVALID_CLOSING_QUOTE', record, cell, quoted.length);
+      record[cell] = value;
     }
+  }
+
+  /**
+   * The value LibreOffice reads from a quoted value whose quote was followed by `after` rather
+   * than a delimiter: a quote inside quotes is text unless a delimiter or the line end (blanks
+   * allowed) follows it, so `"Pedro "the" legend"` is `Pedro "the" legend` and `"B" ,C` is `B `.
+   * Undefined where csv-parse's reading cannot be turned into that one: the value did not end
+   * with a quote before the next delimiter (csv-parse split it there, `"b,"c`), it had opened on
+   * an earlier line (the two lines would be one value, `"b,c` / `d"e`), or an escape other than
+   * the quote was in play (the text after it was read without escapes).
+   */
+  private asSpreadsheetReads(quoted: string, after: string): string | undefined {
+    if (BLANKS.test(after)) return quoted + after;
+    const end = this.closing.exec(after);
+    if (!end || this.escapeIsOther || LINE_BREAK.test(quoted)) return undefined;
+    const inside = after.slice(0, end.index);
+    return quoted + this.quote + inside.replaceAll(this.quote + this.quote, this.quote) + end[1];
   }
 
   /**
@@ -106,8 +130,12 @@ function describe(code: string, cell: number, value: string, quote: string): str
     return `column ${cell + 1} starts with blanks and then a quote (${shown}): spreadsheet programs read a quoted value there, ` +
       `this file may split it elsewhere; remove the blanks before the quote`;
   }
-  return `in column ${cell + 1}, text follows the closing quote of a quoted value (${shown}); ` +
-    `a quote inside a quoted value must be doubled (${quote}${quote}), and the value must end at its closing quote`;
+  const fix = `double each quote that belongs to the value (${quote}${quote}) and end the value with a quote`;
+  if (LINE_BREAK.test(value)) {
+    return `in column ${cell + 1}, a quoted value that runs over lines goes on after a quote that does not close it (${shown}); ${fix}`;
+  }
+  return `in column ${cell + 1}, a quoted value goes on after a quote that does not close it, and it does not end with a quote ` +
+    `before the next delimiter (${shown}); ${fix}`;
 }
 
 /** Line breaks in a value (CRLF, LF or CR: one each). */
@@ -117,12 +145,11 @@ function lineBreaks(value: string): number {
 
 /**
  * An escape character escapes a quote or itself, nothing else (`"c\d"` keeps its backslash):
- * csv-parse drops it before any character. Only an escape other than the quote needs this; a
- * doubled quote is csv-parse's own rule. Its escape check runs inside quoted values only.
+ * csv-parse drops it before any character. Only an escape other than the quote needs this (a
+ * doubled quote is csv-parse's own rule); its escape check runs inside quoted values only.
  */
 function escapeOnlyQuotes(core: QuotingCore): void {
-  const { escape, quote } = core.options;
-  if (!escape || !quote || escape.equals(quote)) return;
+  const escape = core.options.escape!;
   const isEscape = core.__isEscape;
   core.__isEscape = function (this: QuotingCore, buf, pos, chr) {
     if (!isEscape.call(this, buf, pos, chr)) return false;
