@@ -9,10 +9,11 @@ import { CsvError, type Info } from 'csv-parse';
  * not close it (`"b,"c`, or `"b,c` whose quote closes a line later as `d"e`): csv-parse then puts
  * the opening quote back and reads on as unquoted text, which merged lines into one cell and kept
  * quotes in values, silently. It does that in one place, by prepending the quote to the field: we
- * watch that call, and when the record is complete we decide. Blanks after the closing quote
- * (`"B" ,C`) are read as LibreOffice and Excel read them, the quoted text then the blanks (`B `);
- * any other text is CSV_MALFORMED naming the line, because spreadsheet programs disagree there
- * and so does LibreOffice with itself (`"a"b"c",d` gives `a"b"c`, `"b,"c` gives `"b` and `"c`).
+ * watch that call, and when the record is complete we decide. Where csv-parse's reading can be
+ * turned into LibreOffice's (the value still ends with its own closing quote on that line), the
+ * value is LibreOffice's; anywhere else the file is CSV_MALFORMED naming the line, because no
+ * reading is safe there: LibreOffice itself reads `"b,"c` as two cells `"b` and `"c`, and joins
+ * lines after a quote that did not close a value only when a later quote happens to close it.
  */
 export interface QuotingCore {
   info: Info;
@@ -33,6 +34,7 @@ interface ClosedEarly {
 }
 
 const BLANKS = /^[ \t]*$/;
+const LEADING_BLANKS = /^[ \t]*/;
 const LINE_BREAK = /[\r\n]/;
 const EXCERPT = 60;
 
@@ -108,7 +110,7 @@ export class StrictQuotes {
    */
   private checkLeadingBlanks(record: string[], cell: number): void {
     const value = record[cell]!;
-    const start = value.length - value.trimStart().length;
+    const start = LEADING_BLANKS.exec(value)![0].length;
     if (value.startsWith(this.quote, start)) throw this.malformed('INVALID_OPENING_QUOTE', record, cell, 0);
   }
 
