@@ -28,9 +28,13 @@ function refusal(text: string, csv: Csv = {}): CsvError {
 }
 
 describe('quotes inside quoted values', () => {
-  it('reads blanks after a closing quote as the quoted text and the blanks, as LibreOffice does', () => {
+  it('reads spaces after a closing quote as the quoted text and the spaces, as LibreOffice does', () => {
     expect(records('A,"B" ,C\n')).toEqual([['A', 'B ', 'C']]);
-    expect(records('A,"B"\t\n')).toEqual([['A', 'B\t']]);
+    expect(records('A,"B"  \n')).toEqual([['A', 'B  ']]);
+  });
+
+  it('refuses a tab after a closing quote, which LibreOffice reads as text, quotes and all', () => {
+    expect(refusal('A,"B"\t,C\n').code).toBe('CSV_INVALID_CLOSING_QUOTE');
   });
 
   it('reads a quote not followed by a delimiter as text when the value ends with its own closing quote', () => {
@@ -64,14 +68,14 @@ describe('quotes inside unquoted values', () => {
     expect(records('floppy,5" disk,3"\nx,b"c,d"e\n')).toEqual([['floppy', '5" disk', '3"'], ['x', 'b"c', 'd"e']]);
   });
 
-  it('refuses a quote after leading blanks, which spreadsheet programs read as opening a quoted value', () => {
+  it('refuses a quote after leading spaces, which spreadsheet programs read as opening a quoted value', () => {
     const err = refusal('a, "b,c",d\n');
     expect(err.code).toBe('INVALID_OPENING_QUOTE');
     expect(err.message).toContain('column 2');
   });
 
-  it('keeps leading blanks before other text', () => {
-    expect(records('a, b,\t c\n')).toEqual([['a', ' b', '\t c']]);
+  it('keeps leading spaces before other text, and a tab before a quote, as text', () => {
+    expect(records('a, b,\t c,\t"d\n')).toEqual([['a', ' b', '\t c', '\t"d']]);
   });
 });
 

@@ -33,22 +33,22 @@ interface ClosedEarly {
   quoted: string;
 }
 
-const BLANKS = /^[ \t]*$/;
-const LEADING_BLANKS = /^[ \t]*/;
+const BLANKS = /^ *$/;
+const LEADING_BLANKS = /^ */;
 const LINE_BREAK = /[\r\n]/;
 const EXCERPT = 60;
 
 export class StrictQuotes {
   private closedEarly: ClosedEarly[] = [];
   private readonly quote: string;
-  /** The last quote of a value and the blanks after it. */
+  /** The last quote of a value and the spaces after it. */
   private readonly closing: RegExp;
   private readonly escapeIsOther: boolean;
 
   constructor(private readonly core: QuotingCore) {
     const { quote, escape } = core.options;
     this.quote = quote?.toString() ?? '';
-    this.closing = new RegExp(`${this.quote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([ \t]*)$`);
+    this.closing = new RegExp(`${this.quote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( *)$`);
     this.escapeIsOther = !!escape && !!quote && !escape.equals(quote);
     const field = core.state.field;
     const prepend = field.prepend;
@@ -63,15 +63,14 @@ export class StrictQuotes {
   }
 
   /**
-   * Settles a complete record's quoting, in place: a quoted value followed by blanks becomes its
-   * text and the blanks; anything else that followed a closing quote, or a quote after leading
-   * blanks, throws. Cheap for a record without either: one length check, one test per cell.
+   * Settles a complete record's quoting, in place (see `asSpreadsheetReads`); a value that cannot
+   * be read so, or a quote after leading spaces, throws. Blanks are spaces, as for LibreOffice: a
+   * tab before an opening quote or after a closing one is text to it. Cheap for a record without either: one length check, one test per cell.
    */
   check(record: string[]): void {
     if (this.closedEarly.length) this.settleClosedEarly(record);
     for (let i = 0; i < record.length; i++) {
-      const c = record[i]!.charCodeAt(0);
-      if (c === 32 || c === 9) this.checkLeadingBlanks(record, i);
+      if (record[i]!.charCodeAt(0) === 32) this.checkLeadingBlanks(record, i);
     }
   }
 
@@ -87,7 +86,7 @@ export class StrictQuotes {
 
   /**
    * The value LibreOffice reads from a quoted value whose quote was followed by `after` rather
-   * than a delimiter: a quote inside quotes is text unless a delimiter or the line end (blanks
+   * than a delimiter: a quote inside quotes is text unless a delimiter or the line end (spaces
    * allowed) follows it, so `"Pedro "the" legend"` is `Pedro "the" legend` and `"B" ,C` is `B `.
    * Undefined where csv-parse's reading cannot be turned into that one: the value did not end
    * with a quote before the next delimiter (csv-parse split it there, `"b,"c`), it had opened on
@@ -103,7 +102,7 @@ export class StrictQuotes {
   }
 
   /**
-   * A quote after nothing but blanks opens a quoted value for LibreOffice (` "b,c"` is `b,c`);
+   * A quote after nothing but spaces opens a quoted value for LibreOffice (` "b,c"` is `b,c`);
    * csv-parse reads the quote as text and splits at the comma. Without knowing which the writer
    * meant, the file is refused. An unquoted cell reaches here only so (a quoted one keeps its
    * blanks inside the quotes, and the rare ` "x"` written as `" ""x"""` is refused too).
@@ -129,8 +128,8 @@ export class StrictQuotes {
 function describe(code: string, cell: number, value: string, quote: string): string {
   const shown = JSON.stringify(value.length > EXCERPT ? `${value.slice(0, EXCERPT)}…` : value);
   if (code === 'INVALID_OPENING_QUOTE') {
-    return `column ${cell + 1} starts with blanks and then a quote (${shown}): spreadsheet programs read a quoted value there, ` +
-      `this file may split it elsewhere; remove the blanks before the quote`;
+    return `column ${cell + 1} starts with spaces and then a quote (${shown}): spreadsheet programs read a quoted value there, ` +
+      `this file may split it elsewhere; remove the spaces before the quote`;
   }
   const fix = `double each quote that belongs to the value (${quote}${quote}) and end the value with a quote`;
   if (LINE_BREAK.test(value)) {
