@@ -105,7 +105,7 @@ export class StrictQuotes {
    * A quote after nothing but spaces opens a quoted value for LibreOffice (` "b,c"` is `b,c`);
    * csv-parse reads the quote as text and splits at the comma. Without knowing which the writer
    * meant, the file is refused. An unquoted cell reaches here only so (a quoted one keeps its
-   * blanks inside the quotes, and the rare ` "x"` written as `" ""x"""` is refused too).
+   * spaces inside the quotes, and the rare ` "x"` written as `" ""x"""` is refused too).
    */
   private checkLeadingBlanks(record: string[], cell: number): void {
     const value = record[cell]!;
