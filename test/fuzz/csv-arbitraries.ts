@@ -172,7 +172,7 @@ function renderLines(spec: CsvSpec, lines: Line[]): string {
   const field = (value: string, forced: boolean, only: boolean) => {
     const needsQuotes =
       forced ||
-      // A quote after leading blanks is refused unquoted (spreadsheet programs read it as opening
+      // A quote after leading spaces is refused unquoted (spreadsheet programs read it as opening
       // a quoted value), and cells wrapped in ' would have csv.quote auto take ' (docs/FILES.md, Quotes).
       /^[ \t]*["']/.test(value) ||
       /[\r\n]/.test(value) ||
