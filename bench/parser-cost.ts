@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IMPORT_LIMITS } from '../src/shared/config.js';
@@ -11,12 +12,14 @@ import { MinimalCsvParser } from './minimal-csv.js';
 import { renderTable, writeResults } from './report.js';
 
 /**
- * npm run bench:parser -- [--rows N] [--columns N] [--runs K] [--seed S]
+ * npm run bench:parser -- [--rows N] [--columns N] [--runs K] [--seed S] [--before DIR]
  * What parsing the bench CSV costs on its own, in this process, without S3, COPY or a database:
  * csv-parse driven the way the worker drives it, a minimal byte-level parser (bench/minimal-csv.ts)
  * as a measure of what the same records can cost, and a plain pass over the bytes as the floor
  * under both. Both parsers must give the generator's records before anything is timed. Prints
- * medians and writes every run to bench/results/<timestamp>-parser.json.
+ * medians and writes every run to bench/results/<timestamp>-parser.json. `--before DIR` adds
+ * `csv-parse before`: the CsvRecords of another checkout (e.g. a `git worktree` of an older
+ * commit, its node_modules in place) with its own contract's defaults, in the same runs.
  */
 const { values } = parseArgs({
   options: {
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     columns: { type: 'string', default: '10' },
     runs: { type: 'string', default: '5' },
     seed: { type: 'string', default: '1' },
+    before: { type: 'string' },
   },
 });
 const positive = (name: string, v: string) => {
@@ -74,12 +78,23 @@ function touchBytes(chunks: readonly Buffer[]): Counts {
   return { records: 0, fields: 0, checksum };
 }
 
-const VARIANTS = {
+/** The worker's parser as another checkout builds it, for `--before`. */
+async function parserOf(root: string): Promise<(onRecord: OnRecord) => Parser> {
+  const module = (path: string) => import(pathToFileURL(join(root, path)).href);
+  const { CsvRecords: Records, csvParseOptions: optionsOf } = await module('src/worker/import-csv/csv-records.ts');
+  const { CsvOptions: Csv } = await module('src/shared/contract.ts');
+  const options = optionsOf(Csv.parse({}), ',', DEFAULT_IMPORT_LIMITS.MAX_RECORD_BYTES);
+  return (onRecord) => new Records(options, onRecord);
+}
+const before = values.before ? await parserOf(resolve(values.before)) : undefined;
+
+type Variant = 'baseline' | 'csv-parse' | 'csv-parse before' | 'minimal';
+const VARIANTS: Partial<Record<Variant, (chunks: readonly Buffer[]) => Counts>> = {
   baseline: touchBytes,
-  'csv-parse': (chunks: readonly Buffer[]) => parseAll(parsers['csv-parse'], chunks),
-  minimal: (chunks: readonly Buffer[]) => parseAll(parsers.minimal, chunks),
+  'csv-parse': (chunks) => parseAll(parsers['csv-parse'], chunks),
+  ...(before ? { 'csv-parse before': (chunks: readonly Buffer[]) => parseAll(before, chunks) } : {}),
+  minimal: (chunks) => parseAll(parsers.minimal, chunks),
 };
-type Variant = keyof typeof VARIANTS;
 
 interface Run extends Counts {
   variant: Variant;
@@ -139,7 +154,7 @@ function timed(variant: Variant, run: number, chunks: readonly Buffer[], gc: () 
   const loadAverage = loadavg()[0]!;
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  const counts = VARIANTS[variant](chunks);
+  const counts = VARIANTS[variant]!(chunks);
   const wallSeconds = (performance.now() - t0) / 1000;
   const used = process.cpuUsage(cpu);
   return { variant, run, ...counts, cpuSeconds: (used.user + used.system) / 1e6, wallSeconds, loadAverage };
@@ -206,6 +221,7 @@ const summary = variants.map((variant) => {
   };
 });
 const cpuOf = (v: Variant) => summary.find((s) => s.variant === v)!.cpuSeconds;
+const wallOf = (v: Variant) => summary.find((s) => s.variant === v)!.wallSeconds;
 const ratios = {
   cpuCsvParseOverMinimal: cpuOf('csv-parse') / cpuOf('minimal'),
   cpuAboveBaselineCsvParseOverMinimal: (cpuOf('csv-parse') - cpuOf('baseline')) / (cpuOf('minimal') - cpuOf('baseline')),
@@ -225,6 +241,7 @@ process.stdout.write(
 );
 process.stdout.write(`${renderTable(header, rows)}\n\n`);
 process.stdout.write(`csv-parse/minimal: ${ratios.cpuCsvParseOverMinimal.toFixed(2)}× the CPU (${ratios.cpuAboveBaselineCsvParseOverMinimal.toFixed(2)}× above the baseline's)\n`);
+if (before) process.stdout.write(`csv-parse/csv-parse before: ${(cpuOf('csv-parse') / cpuOf('csv-parse before')).toFixed(3)}× the CPU, ${(wallOf('csv-parse') / wallOf('csv-parse before')).toFixed(3)}× the wall time\n`);
 process.stdout.write(`load average (1, 5, 15 min) at start: ${formatLoad(loadAtStart)}; at end: ${formatLoad(loadAtEnd)} (on ${cpus().length} cores)\n`);
 const path = await writeResults('parser', {
   command: `npm run bench:parser -- ${process.argv.slice(2).join(' ')}`.trim(),

@@ -57,7 +57,8 @@ export const CsvOptions = z
       .optional(),
     header: z.boolean().default(true),
     skipRows: z.number().int().min(0).max(1_000_000).default(0),
-    quote: oneChar.default('"'),
+    // `auto`: `'` when the file is plainly `'`-quoted, else `"` (DESIGN §3); the choice is reported.
+    quote: z.string().refine((q) => q === 'auto' || q.length === 1, 'must be "auto" or exactly one character').default('auto'),
     escape: oneChar.default('"'),
     /** `"lossless"`: undeclared columns take the type the sample proves, where no value changes in meaning (DESIGN §5.8). */
     inferTypes: z.enum(['none', 'lossless']).default('none'),
@@ -301,6 +302,8 @@ export interface ImportResult {
   /** What the file was, and how it was compressed, if it was; absent when the result comes from an earlier attempt. */
   fileType?: FileType;
   compression?: Compression;
+  /** The quote character the file was read with (`csv.quote`, or the one `auto` chose); absent as `encoding` is. */
+  quote?: string;
   problems?: StatusProblem[];
   problemCount?: number;
   rejectedRows?: RejectedRowsReport;
@@ -316,6 +319,8 @@ export interface ImportPreview {
   encoding: string;
   encodingConfidence: number;
   delimiter: string;
+  /** The quote character the file is read with (`csv.quote`, or the one `auto` chose). */
+  quote?: string;
   /** The header row's cells as in the file (the positional names without a header). */
   header: string[];
   columns: PreviewColumn[];

@@ -16,7 +16,7 @@ import { fileSource } from './import-csv/sources/source.js';
 
 const USAGE =
   'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--request REQUEST.json] [--dry-run] [--rejected-rows OUT.csv] ' +
-  '[--delimiter D] [--encoding E] [--locale TAG] [--infer-types none|lossless] [--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote C] [--escape C]';
+  `[--delimiter D] [--encoding E] [--locale TAG] [--infer-types none|lossless] [--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote auto|'"'|"'"] [--escape C]`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -185,7 +185,9 @@ function renderLines(spec: CsvSpec, lines: Line[]): string {
   const field = (value: string, forced: boolean, only: boolean) => {
     const needsQuotes =
       forced ||
-      value.startsWith('"') ||
+      // A quote after leading spaces is refused unquoted (spreadsheet programs read it as opening
+      // a quoted value), and cells wrapped in ' would have csv.quote auto take ' (docs/FILES.md, Quotes).
+      /^[ \t]*["']/.test(value) ||
       /[\r\n]/.test(value) ||
       candidates.some((d) => value.includes(d)) ||
       // A lone empty cell would be a blank line, which is skipped.

@@ -204,8 +204,8 @@ const CORPUS: CorpusCase[] = [
   // ---- duckdb
   {
     file: 'duckdb/all_quotes.csv',
-    expect: { error: 'COLUMN_COUNT', line: 7, problemCount: 1 },
-    note: 'rejected, as strict RFC 4180 does; the field after ", " is read leniently as unquoted text, so its comma splits it and the error is COLUMN_COUNT (6 values) rather than a quoting error',
+    expect: { error: 'CSV_MALFORMED', line: 7 },
+    note: 'rejected, as strict RFC 4180 does; line 7\'s field after ", " opens with a quote after a blank, which LibreOffice reads as a quoted value and csv-parse as text split at its comma: refused naming the line rather than read either way (docs/FILES.md, Quotes)',
   },
   {
     file: 'duckdb/auto/backslash_escape.csv',
@@ -219,7 +219,8 @@ const CORPUS: CorpusCase[] = [
   {
     file: 'duckdb/bad_escape.csv',
     csv: { escape: '\\' },
-    expect: { rows: 2, columns: ['foo', 'bar'], encoding: 'utf-8', delimiter: ',', values: { 1: { foo: '332', bar: 'Surname, Firstname' }, 2: { foo: '123', bar: 'foo ("foo")' } } },
+    expect: { rows: 2, columns: ['foo', 'bar'], encoding: 'utf-8', delimiter: ',', values: { 1: { foo: '332', bar: 'Surname\\, Firstname' }, 2: { foo: '123', bar: 'foo ("foo")' } } },
+    note: 'an escape character escapes a quote or itself, nothing else (issue 15, docs/FILES.md Quotes): the backslash before the comma is text and stays',
   },
   {
     file: 'duckdb/big_escape.csv',
@@ -344,12 +345,12 @@ const CORPUS: CorpusCase[] = [
       values: {
         1: {
           column_1: '31/05/2018', column_5: '$39.49', column_6: "Women's Ventilated Hiking Shoes",
-          column_7: "'This lightweight, ventilated version of the best-selling trail hiker features less volume in the forefoot for a more athletic fit. It's also equipped with a grippier outsole that excels in both wet and dry conditions.'",
+          column_7: "This lightweight, ventilated version of the best-selling trail hiker features less volume in the forefoot for a more athletic fit. It's also equipped with a grippier outsole that excels in both wet and dry conditions.",
           column_8: 'https://www.example.com/product/HK_9973.html',
         },
       },
     },
-    note: 'the bare \' in "It\'s" ends the quoted description, which is then kept as raw text with its surrounding quotes (as csv-parse relax_quotes does); the empty trailing comments column is dropped because trailing empty cells do not make columns (DESIGN §5), so 8 columns, not 9',
+    note: 'the bare \' in "It\'s" is not followed by a delimiter, so it does not close the quoted description: it is text, as LibreOffice reads it (docs/FILES.md, Quotes); the empty trailing comments column is dropped because trailing empty cells do not make columns (DESIGN §5), so 8 columns, not 9',
   },
   {
     file: 'duckdb/quoted_values_delimited.csv',
@@ -439,14 +440,14 @@ const CORPUS: CorpusCase[] = [
     csv: NO_HEADER,
     expect: {
       rows: 4, columns: positional(1), encoding: 'utf-8', delimiter: ',',
-      values: { 1: { column_1: 'Pedro "the" legend' }, 2: { column_1: '"Pedro "the" legend"' }, 3: { column_1: 'Pedro "the' }, 4: { column_1: '"Pedro "the"' } },
+      values: { 1: { column_1: 'Pedro "the" legend' }, 2: { column_1: 'Pedro "the" legend' }, 3: { column_1: 'Pedro "the' }, 4: { column_1: 'Pedro "the' } },
     },
-    note: 'rows 1 and 3 match DuckDB; rows 2 and 4 have bare quotes inside a quoted field, which we keep as the raw text, quotes included (nothing guessed), where DuckDB drops some quotes',
+    note: 'rows 1 and 3 match DuckDB; rows 2 and 4 have bare quotes inside a quoted field that ends with its own closing quote: a quote not followed by a delimiter is text, as LibreOffice reads it (docs/FILES.md, Quotes)',
   },
   {
     file: 'duckdb/unescaped_quotes/unescaped_quote.csv',
-    expect: { error: 'COLUMN_COUNT', line: 3, problemCount: 1 },
-    note: 'rejected, as a strict importer is expected to, but on line 3, not line 1: bare quotes are kept as text (lines 1–2 import), and the ";" inside line 3\'s broken quoted field splits it',
+    expect: { error: 'CSV_MALFORMED', line: 3 },
+    note: 'rejected, as a strict importer is expected to, on line 3: lines 1–2 read as LibreOffice reads them (a bare quote inside a quoted value is text), but the ";" after line 3\'s bare quote splits the value before its closing quote, which no reading settles (docs/FILES.md, Quotes)',
   },
   {
     file: 'duckdb/weather.csv',

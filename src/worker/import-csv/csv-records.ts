@@ -1,18 +1,24 @@
 import { CsvError, Parser, type Info, type Options } from 'csv-parse';
 import type { CsvOptions } from '../../shared/contract.js';
+import { StrictQuotes, type QuotingCore } from './sources/strict-quotes.js';
+
+/** The quote a job names; `auto` is settled from the sample before parsing (`detectQuote`). */
+const quoteOf = (csv: CsvOptions) => (csv.quote === 'auto' ? '"' : csv.quote);
 
 /**
  * How the engine asks csv-parse to read a file (DESIGN §5): every line end, even mixed in one
- * file; blank lines skipped; stray quotes kept as text; rows of any width (the row check counts
+ * file; blank lines skipped; stray quotes kept as text (`StrictQuotes` refuses the rest of what
+ * `relax_quotes` lets through); rows of any width (the row check counts
  * cells itself, to name the row); a record size bound so a wrong delimiter cannot eat memory.
  * `leadingLines` (Excel's `sep=` line, then the skipped rows) are dropped but still counted, so
  * every line number stays the file's own.
  */
-export function csvParseOptions(csv: CsvOptions, delimiter: string, maxRecordBytes: number, leadingLines = csv.skipRows): Options {
+export function csvParseOptions(csv: CsvOptions, delimiter: string, maxRecordBytes: number, leadingLines = csv.skipRows, quote = quoteOf(csv)): Options {
   return {
     delimiter,
-    quote: csv.quote,
-    escape: csv.escape,
+    quote,
+    // The default escape is the quote doubled, whatever the quote: `'O''Brien'` in a `'`-quoted file.
+    escape: csv.escape === '"' ? quote : csv.escape,
     record_delimiter: ['\r\n', '\n', '\r'],
     from_line: leadingLines + 1,
     skip_empty_lines: true,
@@ -29,15 +35,15 @@ export function csvParseOptions(csv: CsvOptions, delimiter: string, maxRecordByt
 export type OnRecord = (record: string[], info: Readonly<Info>, bytes: number) => void;
 
 /** The part of csv-parse's parser core the stream class drives (`parser.api`, csv-parse 5–7). */
-interface ParserCore {
+interface ParserCore extends QuotingCore {
   parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
   info: Info;
-  options: { max_record_size: number };
+  options: QuotingCore['options'] & { max_record_size: number };
   /**
    * The record being read: its finished cells, their characters (`record_length`, kept only
    * with `max_record_size`), and the bytes of the cell being read.
    */
-  state: { record: unknown[]; record_length: number; field: { length: number }; expectedRecordLength: number };
+  state: QuotingCore['state'] & { record_length: number; field: { length: number }; expectedRecordLength: number };
   /** Closes the record in `state.record`: checks its width, counts it, hands it to `push`. */
   __onRecord(push: (record: string[]) => void): Error | undefined;
 }
@@ -67,6 +73,7 @@ const SLICE_BYTES = 64 * 1024;
  */
 export class CsvRecords {
   private readonly core: ParserCore;
+  private readonly quotes: StrictQuotes;
   private readonly maxRecordBytes: number;
   /** Bytes handed to the parser so far: the same count as its `info.bytes`. */
   private fed = 0;
@@ -79,6 +86,7 @@ export class CsvRecords {
     this.core = (new Parser({ ...options, info: false, columns: false, objname: undefined }) as unknown as { api: ParserCore }).api;
     this.maxRecordBytes = this.core.options.max_record_size;
     skipWidthCheck(this.core);
+    this.quotes = new StrictQuotes(this.core);
   }
 
   get info(): Readonly<Info> {
@@ -108,6 +116,7 @@ export class CsvRecords {
     const info = this.core.info;
     const bytes = this.recordBytes(info.bytes);
     if (this.maxRecordBytes && bytes > this.maxRecordBytes) throw this.tooLarge();
+    this.quotes.check(record);
     this.records++;
     this.recordEnd = info.bytes;
     this.emptyLinesAtRecordEnd = info.empty_lines;

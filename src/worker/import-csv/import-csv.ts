@@ -17,7 +17,9 @@ import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row
 import { uniqueValues } from './unique-values.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
+import { detectQuote } from './sources/detect-quote.js';
 import { withFileContent } from './sources/open-file.js';
+import { isQuoteRuleError, quoteRuleMessage } from './sources/strict-quotes.js';
 import { withStatementTimeout } from './sinks/statement-timeout.js';
 
 export interface ImportJob {
@@ -178,8 +180,9 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   const sepLine = excelSepLine(sampleText(first.sample, encoding, 0));
   const leadingLines = (sepLine ? 1 : 0) + job.csv.skipRows;
   const named = job.csv.delimiter === 'auto' ? sepLine : job.csv.delimiter;
-  const { sample, rest } = named ? first : await readWholeLine(first, encoding, job.csv.quote, leadingLines, limits.MAX_RECORD_BYTES);
-  const delimiter = named ?? sniffDelimiter(sampleText(sample, encoding, leadingLines), job.csv.quote, rest === undefined);
+  const quote = job.csv.quote === 'auto' ? detectQuote(sampleText(first.sample, encoding, leadingLines), named) : job.csv.quote;
+  const { sample, rest } = named ? first : await readWholeLine(first, encoding, quote, leadingLines, limits.MAX_RECORD_BYTES);
+  const delimiter = named ?? sniffDelimiter(sampleText(sample, encoding, leadingLines), quote, rest === undefined);
   const stats: DecodeStats = { sawNul: false };
   const progress = (rows: number) =>
     deps.onProgress?.({ rows, bytes: input.bytes(), totalBytes, percent: percentOf(input.bytes(), totalBytes) });
@@ -196,7 +199,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   if (!sink) return (await importedList(job, deps))!;
   const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal, delimiter) : undefined;
   const unique = uniqueValues(deps.pool, limits.PG_STALL_TIMEOUT_MS);
-  const detected = { ...input.file, encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter };
+  const detected = { ...input.file, encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter, quote };
   try {
     const rows = new RecordsToCopy(
       {
@@ -217,7 +220,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
         onPreview: deps.onPreview && ((preview) => deps.onPreview!({ ...detected, ...preview })),
         rejected: report,
       },
-      csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines),
+      csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines, quote),
     );
     try {
       await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, sink.rows, { signal });
@@ -320,6 +323,7 @@ function translatePipelineError(err: unknown, rows: RecordsToCopy, signal: Abort
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
       return new ImportError('CSV_MALFORMED', `a quoted field starting on line ${line} is never closed (a missing closing quote)`, { cause: err });
     }
+    if (isQuoteRuleError(err)) return new ImportError('CSV_MALFORMED', quoteRuleMessage(err, line), { cause: err });
     if (err.code === 'CSV_MAX_RECORD_SIZE') {
       return new ImportError('RECORD_TOO_LARGE', `the record starting on line ${line} is larger than the limit; check the delimiter and quotes`, { cause: err });
     }
