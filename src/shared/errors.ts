@@ -27,6 +27,9 @@ export const PERMANENT_CODES = [
   'STALLED',
   // The main app cancelled the job (POST /qstash/cancel): never retried, nothing committed.
   'CANCELLED',
+  // Workbooks (DESIGN §5.7): a sheet csv.sheet names that is not there; a cell holding an error (#N/A) or no value.
+  'SHEET_NOT_FOUND',
+  'CELL_ERROR',
 ] as const;
 
 export const TRANSIENT_CODES = [
