@@ -10,8 +10,8 @@ import { ImportError, toImportError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { matchKey } from './import-csv/column-plan.js';
 import { importCsv } from './import-csv/import-csv.js';
-import { fileReport } from './import-csv/rejected-rows.js';
-import { fileSource } from './import-csv/source.js';
+import { fileReport } from './import-csv/sinks/rejected-rows.js';
+import { fileSource } from './import-csv/sources/source.js';
 
 const USAGE =
   'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--request REQUEST.json] [--dry-run] [--rejected-rows OUT.csv] ' +

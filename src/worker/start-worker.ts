@@ -6,8 +6,8 @@ import { QUEUE, type ImportJobData } from '../shared/queues.js';
 import { TimeoutError, withTimeout } from '../shared/with-timeout.js';
 import type { ErrorCode } from '../shared/errors.js';
 import { startImportOutcome } from './import-outcome.js';
-import { recordFailedForGood } from './import-csv/run-status.js';
-import { ABORT_REASON, createImportProcessor, type ImportWorkerContext } from './import-csv/processor.js';
+import { recordFailedForGood } from './run-status.js';
+import { ABORT_REASON, createImportProcessor, type ImportWorkerContext } from './processor.js';
 
 export interface ImportWorker {
   worker: Worker<ImportJobData, ImportResult>;

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ImportSource } from '../../src/worker/import-csv/source.js';
+import type { ImportSource } from '../../src/worker/import-csv/sources/source.js';
 
 /**
  * A file held in memory, read as chunks cut at the given byte offsets: how a network read may

@@ -3,7 +3,7 @@ import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from '../../src/shared/confi
 import { ImportRequest, type ImportRequestInput, type ImportResult } from '../../src/shared/contract.js';
 import { ImportError } from '../../src/shared/errors.js';
 import { importCsv, type ImportDeps } from '../../src/worker/import-csv/import-csv.js';
-import { fileSource } from '../../src/worker/import-csv/source.js';
+import { fileSource } from '../../src/worker/import-csv/sources/source.js';
 import { silentLogger, type TestDatabase } from './test-db.js';
 
 export const TEST_LIMITS: ImportLimits = DEFAULT_IMPORT_LIMITS;

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { CopyBatches } from '../../src/worker/import-csv/copy-batches.js';
+import { CopyBatches } from '../../src/worker/import-csv/sinks/copy-batches.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
 
 /** The COPY writer on its own, against real PostgreSQL: many statements, one transaction. */

@@ -3,7 +3,7 @@ import type { ImportLimits } from '../../src/shared/config.js';
 import type { ImportRequest } from '../../src/shared/contract.js';
 import { ImportError } from '../../src/shared/errors.js';
 import { importCsv } from '../../src/worker/import-csv/import-csv.js';
-import type { ImportSource } from '../../src/worker/import-csv/source.js';
+import type { ImportSource } from '../../src/worker/import-csv/sources/source.js';
 import { pacedSource } from '../helpers/buffer-source.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
 import { recordFigures } from '../helpers/figures.js';

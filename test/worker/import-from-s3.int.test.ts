@@ -5,7 +5,7 @@ import { CsvOptions } from '../../src/shared/contract.js';
 import { ImportError } from '../../src/shared/errors.js';
 import { createStorage, type Storage } from '../../src/shared/storage.js';
 import { importCsv, type ImportJob } from '../../src/worker/import-csv/import-csv.js';
-import { s3Source } from '../../src/worker/import-csv/s3-source.js';
+import { s3Source } from '../../src/worker/import-csv/sources/s3-source.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../helpers/test-db.js';
 

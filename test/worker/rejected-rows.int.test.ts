@@ -7,7 +7,7 @@ import { importError, importFile, importJob } from '../helpers/run-import.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { ImportError } from '../../src/shared/errors.js';
-import { bucketReport, fileReport } from '../../src/worker/import-csv/rejected-rows.js';
+import { bucketReport, fileReport } from '../../src/worker/import-csv/sinks/rejected-rows.js';
 
 /** Rejected-rows reports (DESIGN §5.4), written to the in-process S3 store. */
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError } from '../../src/shared/errors.js';
 import { createStorage, type Storage } from '../../src/shared/storage.js';
-import { s3Source } from '../../src/worker/import-csv/s3-source.js';
-import { guardSource, type OpenedSource } from '../../src/worker/import-csv/source.js';
+import { s3Source } from '../../src/worker/import-csv/sources/s3-source.js';
+import { guardSource, type OpenedSource } from '../../src/worker/import-csv/sources/source.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const IDLE_MS = 300;

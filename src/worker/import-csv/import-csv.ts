@@ -10,13 +10,13 @@ import type { Logger } from '../../shared/logger.js';
 import { csvParseOptions } from './csv-records.js';
 import { NotUtf8AfterAll, createDecoder, type DecodeStats } from './encoding/decode.js';
 import { SAMPLE_BYTES, detectEncoding, type EncodingChoice } from './encoding/detect-encoding.js';
-import { findImportedList } from './list-store.js';
+import { findImportedList } from './sinks/list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
-import { RejectedRowsWriter, type ReportTarget } from './rejected-rows.js';
-import { copyTextListId, nowhere, openListSink, type RowSink } from './row-sinks.js';
+import { RejectedRowsWriter, type ReportTarget } from './sinks/rejected-rows.js';
+import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row-sinks.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
-import { guardSource, formatBytes, type ImportSource } from './source.js';
-import { withStatementTimeout } from './statement-timeout.js';
+import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
+import { withStatementTimeout } from './sinks/statement-timeout.js';
 
 export interface ImportJob {
   jobId: string;

@@ -11,6 +11,7 @@ import { jsonbProblem } from './jsonb-problem.js';
 import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS, inferTypes } from './infer-types.js';
 import { PreviewRows, type RowsPreview } from './preview-rows.js';
 import { rowNumberText } from './row-number-text.js';
+import type { RejectedRowsSink } from './sinks/rejected-rows.js';
 
 export const MAX_PROBLEMS = 100;
 export const CHUNK_BYTES = 256 * 1024;
@@ -48,13 +49,6 @@ export interface RecordsToCopyOptions {
   onPreview?(preview: RowsPreview): void;
   /** Where invalid rows go, cells as in the file (DESIGN §5.4); with one, "fail" mode reads to the end. */
   rejected?: RejectedRowsSink;
-}
-
-/** Takes every invalid row; `room()` is a promise while it wants the row path to wait. */
-export interface RejectedRowsSink {
-  start(header: readonly string[]): void;
-  add(row: number, line: number, cells: readonly string[], error: string): void;
-  room(): Promise<void> | undefined;
 }
 
 /**

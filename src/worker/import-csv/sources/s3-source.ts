@@ -1,6 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
-import { ImportError } from '../../shared/errors.js';
-import { classifyStorageError, type ObjectInfo, type Storage } from '../../shared/storage.js';
+import { ImportError } from '../../../shared/errors.js';
+import { classifyStorageError, type ObjectInfo, type Storage } from '../../../shared/storage.js';
 import { formatBytes, type ImportSource } from './source.js';
 
 export interface S3SourceOptions {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type pg from 'pg';
-import type { ImportResult } from '../../shared/contract.js';
+import type { ImportResult } from '../../../shared/contract.js';
 import { CopyBatches, type CopyBatchesOptions } from './copy-batches.js';
 import { finishList, insertList, type NewList } from './list-store.js';
 import { DatabaseSilentError, withStatementTimeout } from './statement-timeout.js';

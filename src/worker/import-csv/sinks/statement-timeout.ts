@@ -1,5 +1,5 @@
-import { ImportError } from '../../shared/errors.js';
-import { withTimeout } from '../../shared/with-timeout.js';
+import { ImportError } from '../../../shared/errors.js';
+import { withTimeout } from '../../../shared/with-timeout.js';
 
 /**
  * PostgreSQL stopped answering without closing the connection (a network partition, a frozen

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { ImportError } from '../../shared/errors.js';
-import { withTimeout } from '../../shared/with-timeout.js';
+import { ImportError } from '../../../shared/errors.js';
+import { withTimeout } from '../../../shared/with-timeout.js';
 
 export interface OpenedSource {
   stream: Readable;

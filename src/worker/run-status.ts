@@ -1,13 +1,13 @@
 import type { Job } from 'bullmq';
-import type { CompletionCallbacks } from '../../shared/callbacks/completion-callbacks.js';
-import type { Db } from '../../shared/db/client.js';
-import { ImportError, type ErrorCode } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
-import { endedRunNumber, runNumber, type ImportJobData } from '../../shared/queues.js';
-import { JobStatus } from '../../shared/status/job-status.js';
-import type { StatusStore } from '../../shared/status/status-store.js';
-import { withTimeout } from '../../shared/with-timeout.js';
-import { findImportedList } from './list-store.js';
+import type { CompletionCallbacks } from '../shared/callbacks/completion-callbacks.js';
+import type { Db } from '../shared/db/client.js';
+import { ImportError, type ErrorCode } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { endedRunNumber, runNumber, type ImportJobData } from '../shared/queues.js';
+import { JobStatus } from '../shared/status/job-status.js';
+import type { StatusStore } from '../shared/status/status-store.js';
+import { withTimeout } from '../shared/with-timeout.js';
+import { findImportedList } from './import-csv/sinks/list-store.js';
 
 /** BullMQ's Redis connection queues commands while Redis is silent; a progress update waits no longer. */
 const QUEUE_PROGRESS_TIMEOUT_MS = 2_000;

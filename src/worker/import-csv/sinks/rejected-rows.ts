@@ -3,10 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { PassThrough, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { RejectedRowsReport } from '../../shared/contract.js';
-import type { Storage } from '../../shared/storage.js';
-import type { RejectedRowsSink } from './records-to-copy.js';
-import { rowNumberText } from './row-number-text.js';
+import type { RejectedRowsReport } from '../../../shared/contract.js';
+import type { Storage } from '../../../shared/storage.js';
+import { rowNumberText } from '../row-number-text.js';
 
 /** Where a report goes: bytes written to `stream` are at `key` once `done` resolves. */
 export interface ReportTarget {
@@ -28,6 +27,13 @@ export function bucketReport(storage: Storage, key: string): ReportTarget {
     // complete before the COMMIT failed is deleted.
     discard: () => storage.delete(key),
   };
+}
+
+/** Takes every invalid row; `room()` is a promise while it wants the row path to wait. */
+export interface RejectedRowsSink {
+  start(header: readonly string[]): void;
+  add(row: number, line: number, cells: readonly string[], error: string): void;
+  room(): Promise<void> | undefined;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import type { ImportResult } from '../../shared/contract.js';
-import type { Db } from '../../shared/db/client.js';
-import { listColumns, lists } from '../../shared/db/schema.js';
+import type { ImportResult } from '../../../shared/contract.js';
+import type { Db } from '../../../shared/db/client.js';
+import { listColumns, lists } from '../../../shared/db/schema.js';
 
 /**
  * The result of an import that an earlier attempt (or another worker) already committed: the
