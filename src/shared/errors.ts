@@ -27,6 +27,8 @@ export const PERMANENT_CODES = [
   'STALLED',
   // The main app cancelled the job (POST /qstash/cancel): never retried, nothing committed.
   'CANCELLED',
+  // Not a file this service reads (DESIGN §5.6): a PDF, an image, an .xls, a binary file.
+  'UNSUPPORTED_FILE_TYPE',
   // Workbooks (DESIGN §5.7): a sheet csv.sheet names that is not there; a cell holding an error (#N/A) or no value.
   'SHEET_NOT_FOUND',
   'CELL_ERROR',
@@ -70,6 +72,7 @@ export interface ImportErrorJson {
   problems?: Problem[];
   problemCount?: number;
   rejectedRows?: { key: string; rows: number };
+  fileType?: string;
 }
 
 export interface ImportErrorOptions {
@@ -78,6 +81,8 @@ export interface ImportErrorOptions {
   problemCount?: number;
   /** The rejected-rows report written for the failed import (DESIGN §5.4). */
   rejectedRows?: { key: string; rows: number };
+  /** What the file was found to be, when that is why it was refused (UNSUPPORTED_FILE_TYPE). */
+  fileType?: string;
 }
 
 const permanent = new Set<string>(PERMANENT_CODES);
@@ -96,11 +101,13 @@ export class ImportError extends Error {
     this.problems = options.problems;
     this.problemCount = options.problemCount;
     this.rejectedRows = options.rejectedRows;
+    this.fileType = options.fileType;
   }
 
   readonly problems: Problem[] | undefined;
   readonly problemCount: number | undefined;
   readonly rejectedRows: { key: string; rows: number } | undefined;
+  readonly fileType: string | undefined;
 
   /** The same error, naming the rejected-rows report written for it. */
   withRejectedRows(rejectedRows: { key: string; rows: number }): ImportError {
@@ -114,6 +121,7 @@ export class ImportError extends Error {
       retryable: this.retryable,
       ...(this.problems ? { problems: this.problems, problemCount: this.problemCount } : {}),
       ...(this.rejectedRows ? { rejectedRows: this.rejectedRows } : {}),
+      ...(this.fileType ? { fileType: this.fileType } : {}),
     };
   }
 }

@@ -1,0 +1,126 @@
+import yauzl from 'yauzl';
+import { ImportError } from '../../../shared/errors.js';
+import { formatBytes } from '../source.js';
+import { withSpooledFile } from './spooled-file.js';
+
+/** One entry of a zip's central directory. */
+export interface ZipEntry {
+  /** The path inside the archive, `/`-separated (`xl/workbook.xml`, `export/data.csv`). */
+  name: string;
+  /** Inflated size, as the central directory declares it (yauzl holds the entry's bytes to it). */
+  size: number;
+  directory: boolean;
+}
+
+export interface ZipArchive {
+  /** Every entry, in the central directory's order, directories included. */
+  readonly entries: readonly ZipEntry[];
+  /** The entry of that exact name, if there is one. */
+  find(name: string): ZipEntry | undefined;
+  /**
+   * The entry's inflated bytes as they stream, at most `maxBytes` of them (else FILE_TOO_LARGE,
+   * before anything is inflated when the directory declares more). Damage is CSV_MALFORMED
+   * naming the entry; an encrypted entry, or one compressed in a way zip readers rarely know,
+   * is UNSUPPORTED_FILE_TYPE.
+   */
+  read(entry: ZipEntry, maxBytes: number): AsyncGenerator<Buffer>;
+}
+
+export interface ZipOptions {
+  /** Bound of the spooled archive itself (MAX_FILE_SIZE). */
+  maxArchiveBytes: number;
+  /** How users know the file, for messages about its entries. */
+  fileName: string;
+}
+
+/** More entries than any spreadsheet export holds: the directory is kept in memory, so it is bounded. */
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Lends out a zip archive read from a stream: spooled to a bounded temporary file, since a zip
+ * is read from its central directory at the end, and closed and removed however `fn` ends.
+ */
+export async function withZipArchive<T>(chunks: AsyncIterable<Buffer>, options: ZipOptions, fn: (archive: ZipArchive) => Promise<T>): Promise<T> {
+  return withSpooledFile(chunks, options.maxArchiveBytes, async (path) => {
+    const zip = await yauzl.openPromise(path, { autoClose: false, validateEntrySizes: true }).catch((err: unknown) => {
+      throw damaged(options.fileName, err);
+    });
+    try {
+      const listed = await listEntries(zip, options.fileName);
+      return await fn(archiveOf(zip, listed, options.fileName));
+    } finally {
+      zip.close();
+    }
+  });
+}
+
+interface Listed {
+  entry: ZipEntry;
+  raw: yauzl.Entry;
+}
+
+async function listEntries(zip: yauzl.ZipFile, fileName: string): Promise<Listed[]> {
+  if (zip.entryCount > MAX_ENTRIES) {
+    throw new ImportError('UNSUPPORTED_FILE_TYPE', `This zip archive holds ${zip.entryCount} files. Upload the CSV file itself, or a zip holding only it.`, { fileType: 'zip' });
+  }
+  const listed: Listed[] = [];
+  try {
+    for await (const raw of zip.eachEntry()) {
+      listed.push({ raw, entry: { name: raw.fileName, size: raw.uncompressedSize, directory: raw.fileName.endsWith('/') } });
+    }
+  } catch (err) {
+    throw damaged(fileName, err);
+  }
+  return listed;
+}
+
+function archiveOf(zip: yauzl.ZipFile, listed: Listed[], fileName: string): ZipArchive {
+  const byEntry = new Map(listed.map((l) => [l.entry, l.raw]));
+  return {
+    entries: listed.map((l) => l.entry),
+    find: (name) => listed.find((l) => l.entry.name === name)?.entry,
+    read(entry, maxBytes) {
+      const raw = byEntry.get(entry);
+      if (!raw) throw new Error(`not an entry of this archive: ${entry.name}`);
+      return readEntry(zip, raw, maxBytes, fileName);
+    },
+  };
+}
+
+async function* readEntry(zip: yauzl.ZipFile, raw: yauzl.Entry, maxBytes: number, fileName: string): AsyncGenerator<Buffer> {
+  if (raw.isEncrypted()) {
+    throw new ImportError('UNSUPPORTED_FILE_TYPE', `"${raw.fileName}" in this zip archive is password-protected. Zip it again without a password, or upload the file itself.`, { fileType: 'zip' });
+  }
+  if (!raw.canDecodeFileData()) {
+    throw new ImportError('UNSUPPORTED_FILE_TYPE', `"${raw.fileName}" in this zip archive is compressed with a method this service cannot read (method ${raw.compressionMethod}). Zip it again with the usual settings, or upload the file itself.`, { fileType: 'zip' });
+  }
+  if (raw.uncompressedSize > maxBytes) throw inflatesPast(raw.fileName, maxBytes);
+  let stream;
+  try {
+    stream = await zip.openReadStreamPromise(raw);
+  } catch (err) {
+    throw damaged(fileName, err, raw.fileName);
+  }
+  let total = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      // yauzl already holds an entry to its declared size; this guards the bound on its own.
+      if (total > maxBytes) throw inflatesPast(raw.fileName, maxBytes);
+      yield chunk;
+    }
+  } catch (err) {
+    throw err instanceof ImportError ? err : damaged(fileName, err, raw.fileName);
+  } finally {
+    stream.destroy();
+  }
+}
+
+const inflatesPast = (entryName: string, maxBytes: number) =>
+  new ImportError('FILE_TOO_LARGE', `"${entryName}" in this zip archive inflates to more than the limit of ${formatBytes(maxBytes)}`);
+
+function damaged(fileName: string, cause: unknown, entryName?: string): ImportError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  const where = entryName ? `"${entryName}" in this zip archive` : 'this zip archive';
+  return new ImportError('CSV_MALFORMED', `${where} is damaged or cut short (${detail}). Upload "${fileName}" again, or the file it holds.`, { cause });
+}

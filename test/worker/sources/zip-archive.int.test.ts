@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ImportError } from '../../../src/shared/errors.js';
+import { withZipArchive, type ZipArchive } from '../../../src/worker/import-csv/sources/zip-archive.js';
+import { createTempDir } from '../../helpers/temp-csv.js';
+
+/** The zip access both the file-kind check and the workbook reader use, on archives Info-ZIP's `zip` writes. */
+
+const temp = createTempDir();
+afterAll(() => temp.remove());
+
+/** A zip written by the `zip` command from the given files (path inside the archive → content), folders as entries. */
+function zipOf(files: Record<string, string | Buffer>, name = `a-${Math.random().toString(36).slice(2)}.zip`): Buffer {
+  const dir = createTempDir();
+  try {
+    for (const [path, content] of Object.entries(files)) {
+      execFileSync('mkdir', ['-p', join(dir.dir, path, '..')]);
+      dir.write(content, path);
+    }
+    const out = join(temp.dir, name);
+    const tops = [...new Set(Object.keys(files).map((p) => p.split('/')[0]!))];
+    execFileSync('zip', ['-q', '-r', out, ...tops], { cwd: dir.dir });
+    return readFileSync(out);
+  } finally {
+    dir.remove();
+  }
+}
+
+async function* chunksOf(bytes: Buffer, size = 1000): AsyncGenerator<Buffer> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+const open = <T>(bytes: Buffer, fn: (a: ZipArchive) => Promise<T>, maxArchiveBytes = 1 << 20) =>
+  withZipArchive(chunksOf(bytes), { maxArchiveBytes, fileName: 'upload.zip' }, fn);
+
+async function text(gen: AsyncGenerator<Buffer>): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of gen) parts.push(c);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+describe('withZipArchive', () => {
+  it('lists every entry with its inflated size and reads one entry as it streams', async () => {
+    const csv = 'a,b\n'.repeat(5000);
+    const bytes = zipOf({ 'export/data.csv': csv, 'export/notes.txt': 'hello' });
+    const seen = await open(bytes, async (archive) => ({
+      entries: archive.entries.map((e) => ({ name: e.name, size: e.size, directory: e.directory })).sort((a, b) => a.name.localeCompare(b.name)),
+      data: await text(archive.read(archive.find('export/data.csv')!, 1 << 20)),
+    }));
+    expect(seen.entries).toEqual([
+      { name: 'export/', size: 0, directory: true },
+      { name: 'export/data.csv', size: csv.length, directory: false },
+      { name: 'export/notes.txt', size: 5, directory: false },
+    ]);
+    expect(seen.data).toBe(csv);
+  });
+
+  it('refuses an entry that inflates past the bound before inflating it', async () => {
+    const bytes = zipOf({ 'big.csv': 'x'.repeat(100_000) });
+    const err = await open(bytes, (archive) => text(archive.read(archive.entries[0]!, 50_000))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect(err).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringContaining('"big.csv" in this zip archive inflates to more than the limit of 48.8 KiB') });
+  });
+
+  it('refuses an archive larger than the spool bound', async () => {
+    const bytes = zipOf({ 'a.csv': randomBytes(20_000) });
+    const err = await open(bytes, async () => 'opened', 10_000).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FILE_TOO_LARGE', message: 'the file is larger than the limit of 9.8 KiB' });
+  });
+
+  it('calls an archive cut short damaged, naming the file', async () => {
+    const bytes = zipOf({ 'a.csv': 'a,b\n1,2\n' });
+    const err = await open(bytes.subarray(0, bytes.length - 30), async () => 'opened').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CSV_MALFORMED', message: expect.stringMatching(/^this zip archive is damaged or cut short \(.+\)\. Upload "upload.zip" again/) });
+  });
+
+  it('refuses a password-protected entry', async () => {
+    const dir = createTempDir();
+    dir.write('a,b\n1,2\n', 'secret.csv');
+    const out = join(temp.dir, 'encrypted.zip');
+    execFileSync('zip', ['-q', '-P', 'pw', out, 'secret.csv'], { cwd: dir.dir });
+    dir.remove();
+    const err = await open(readFileSync(out), (archive) => text(archive.read(archive.entries[0]!, 1 << 20))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', fileType: 'zip', message: expect.stringContaining('"secret.csv" in this zip archive is password-protected') });
+  });
+
+  it('removes the spooled file once the archive is given back', async () => {
+    const bytes = zipOf({ 'a.csv': 'a\n' });
+    const { readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const spools = () => readdirSync(tmpdir()).filter((n) => n.startsWith('csv-import-spool-'));
+    const before = new Set(spools());
+    const during = await open(bytes, async () => spools().filter((n) => !before.has(n)));
+    expect(during).toHaveLength(1);
+    expect(spools()).not.toContain(during[0]);
+  });
+});
