@@ -52,6 +52,8 @@ export const CsvOptions = z
     skipRows: z.number().int().min(0).max(1_000_000).default(0),
     quote: oneChar.default('"'),
     escape: oneChar.default('"'),
+    /** Which sheet of a workbook: its name, or its 1-based position among the tabs (DESIGN §5.7). */
+    sheet: z.union([z.string().min(1).max(31), z.number().int().min(1).max(65_535)]).optional(),
   })
   .strict();
 export type CsvOptions = z.infer<typeof CsvOptions>;
@@ -233,6 +235,9 @@ export interface ImportPreview {
   encoding: string;
   encodingConfidence: number;
   delimiter: string;
+  /** A workbook's sheet that was read, and every sheet's name in the workbook's order. */
+  sheet?: string;
+  sheets?: string[];
   /** The header row's cells as in the file (the positional names without a header). */
   header: string[];
   columns: ColumnInfo[];

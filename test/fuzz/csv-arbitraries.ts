@@ -316,6 +316,8 @@ const hostileLimits: fc.Arbitrary<ImportLimits> = fc.record({
   MAX_RECORD_BYTES: fc.constantFrom(1024 * 1024, 1024 * 1024, 1_024, 8_192),
   MAX_ROWS: fc.constantFrom(undefined, undefined, undefined, 1, 5),
   PG_STALL_TIMEOUT_MS: fc.constant(DEFAULT_IMPORT_LIMITS.PG_STALL_TIMEOUT_MS),
+  MAX_INFLATED_BYTES: fc.constant(DEFAULT_IMPORT_LIMITS.MAX_INFLATED_BYTES),
+  MAX_SHARED_STRINGS_BYTES: fc.constant(DEFAULT_IMPORT_LIMITS.MAX_SHARED_STRINGS_BYTES),
 });
 
 const randomBytes = fc.record({

@@ -15,7 +15,9 @@ import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
 import { RejectedRowsWriter, type ReportTarget } from './sinks/rejected-rows.js';
 import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row-sinks.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
+import type { RecordInput } from './sources/source-record.js';
 import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
+import { isZipArchive, withWorkbookRecords } from './sources/workbook/workbook-records.js';
 import { withStatementTimeout } from './sinks/statement-timeout.js';
 
 export interface ImportJob {
@@ -160,6 +162,10 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   const { chunks, totalBytes } = input;
   const first = await readSample(chunks);
   if (first.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty');
+  if (isZipArchive(first.sample)) {
+    const options = { fileName: deps.source.name, sheet: job.csv.sheet, skipRows: job.csv.skipRows, limits, totalBytes, signal };
+    return withWorkbookRecords(concat(first.sample, first.rest), options, (records) => writeRecords(job, deps, plan, totalBytes, records));
+  }
 
   const encoding = plan.encoding ?? (await detectEncoding(first.sample, { declared: job.csv.encoding, locale: job.csv.locale, wholeFile: !first.rest }));
   // Excel's `sep=X` first line is never a row; the delimiter it names yields to one the job names.
@@ -169,6 +175,20 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   const { sample, rest } = named ? first : await readWholeLine(first, encoding, job.csv.quote, leadingLines, limits.MAX_RECORD_BYTES);
   const delimiter = named ?? sniffDelimiter(sampleText(sample, encoding, leadingLines), job.csv.quote, rest === undefined);
   const stats: DecodeStats = { sawNul: false };
+  return writeRecords(job, deps, plan, totalBytes, {
+    detected: { encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter },
+    leadingLines,
+    csvOptions: csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines),
+    decodeStats: stats,
+    bytes: input.bytes,
+    feed: (rows, out) => pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, out, { signal }),
+  });
+}
+
+/** From the header on, one path whatever the file was (DESIGN §5.7): plan, types, problems, report, COPY. */
+async function writeRecords(job: ImportJob, deps: ImportDeps, plan: PassPlan, totalBytes: number, input: RecordInput): Promise<ImportResult> {
+  const { limits, signal } = deps;
+  const { detected } = input;
   const progress = (rows: number) =>
     deps.onProgress?.({ rows, bytes: input.bytes(), totalBytes, percent: percentOf(input.bytes(), totalBytes) });
 
@@ -183,28 +203,27 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   });
   if (!sink) return (await importedList(job, deps))!;
   const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal) : undefined;
-  const detected = { encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter };
   try {
     const rows = new RecordsToCopy(
       {
         listId: copyTextListId(sink),
         header: job.csv.header,
-        skipRows: leadingLines,
+        skipRows: input.leadingLines,
         plan: { columns: job.columns, unmappedColumns: job.unmappedColumns },
         forcedStrings: plan.forcedStrings,
         invalidRows: job.invalidRows,
         maxColumns: limits.MAX_COLUMNS,
         maxRows: limits.MAX_ROWS,
-        decodeStats: stats,
+        decodeStats: input.decodeStats,
         progressEvery: deps.progressEvery ?? 1000,
         onProgress: progress,
-        onPreview: deps.onPreview && ((preview) => deps.onPreview!({ ...detected, ...preview })),
+        onPreview: deps.onPreview && ((preview) => deps.onPreview!({ ...detected, ...input.preview, ...preview })),
         rejected: report,
       },
-      csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines),
+      input.csvOptions,
     );
     try {
-      await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, sink.rows, { signal });
+      await input.feed(rows, sink.rows);
     } catch (err) {
       await sink.abort(true);
       throw await withReport(translatePipelineError(err, rows, signal), report);

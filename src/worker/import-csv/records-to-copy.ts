@@ -11,6 +11,7 @@ import { jsonbProblem } from './jsonb-problem.js';
 import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS, inferTypes } from './infer-types.js';
 import { PreviewRows, type RowsPreview } from './preview-rows.js';
 import { rowNumberText } from './row-number-text.js';
+import type { CellProblem, SourceRecord } from './sources/source-record.js';
 import type { RejectedRowsSink } from './sinks/rejected-rows.js';
 
 export const MAX_PROBLEMS = 100;
@@ -71,7 +72,7 @@ export class RecordsToCopy extends Transform {
 
   private rawNames: string[] | undefined;
   /** `raw` is the record as parsed, before NULs were removed from `cells` (the report keeps it). */
-  private sample: { cells: string[]; raw: string[]; line: number }[] | undefined = [];
+  private sample: { cells: string[]; raw: string[]; line: number; problems?: CellProblem[] }[] | undefined = [];
   private planned: PlannedColumn[] = [];
   /** Each stored column's cell position in a record. */
   private sources: number[] = [];
@@ -97,22 +98,23 @@ export class RecordsToCopy extends Transform {
   private stopWriting = false;
   /** Inferred json columns a value after the sample contradicted; once there is one, nothing more is written. */
   private readonly contradicted = new Set<number>();
-  private readonly csv: CsvRecords;
+  /** Parses CSV text; undefined when records arrive already read (a workbook's sheet, in batches of SourceRecords). */
+  private readonly csv: CsvRecords | undefined;
 
   constructor(
     private readonly opts: RecordsToCopyOptions,
-    csvOptions: CsvParseOptions,
+    csvOptions: CsvParseOptions | undefined,
   ) {
     // A second output chunk of room lets parsing run ahead while PostgreSQL works through the
     // last one (with one, the two sides took turns). More room bought a little speed and cost
     // flat memory: chunks that wait long are freed only by V8's full collections (bench, 1M
     // rows: 1.07–1.10× the floor with four chunks, 1.13–1.14× with two; the 1 GB file's peak
     // RSS 15–17% above the 10 MB file's with four, 3.7% with two).
-    super({ readableHighWaterMark: 2 * CHUNK_BYTES });
+    super({ readableHighWaterMark: 2 * CHUNK_BYTES, writableObjectMode: csvOptions === undefined });
     this.lastLine = opts.skipRows;
     this.linePrefix = Buffer.from(`${opts.listId}\t`, 'utf8');
     this.preview = new PreviewRows(opts.onPreview);
-    this.csv = new CsvRecords(csvOptions, (record, info, bytes) => this.onRecord(record, info, bytes));
+    this.csv = csvOptions && new CsvRecords(csvOptions, (record, info, bytes) => this.onRecord(record, info, bytes));
   }
 
   /**
@@ -125,9 +127,10 @@ export class RecordsToCopy extends Transform {
     return this.lastLine + 1 + Math.max(0, emptyLines - this.emptyLinesAtLastLine);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  override _transform(chunk: Buffer | SourceRecord[], _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.csv.write(chunk);
+      if (this.csv) this.csv.write(chunk as Buffer);
+      else for (const r of chunk as SourceRecord[]) this.takeRecord(r.cells, r.cells, r.line, r.bytes, r.problems);
     } catch (err) {
       done(err as Error);
       return;
@@ -149,22 +152,27 @@ export class RecordsToCopy extends Transform {
     this.emptyLinesAtLastLine = empty_lines;
     const line = this.lastLine - breaks;
     const cells = this.opts.decodeStats.sawNul ? this.removeNuls(record) : record;
-    if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
-    else if (this.sample) this.addToSample(cells, record, line, bytes);
-    else this.writeRow(cells, line, record);
+    this.takeRecord(cells, record, line, bytes);
   }
 
-  private addToSample(cells: string[], raw: string[], line: number, bytes: number): void {
+  /** From here on a record is a record, whatever file it came from. */
+  private takeRecord(cells: string[], raw: string[], line: number, bytes: number, problems?: CellProblem[]): void {
+    if (this.opts.header && !this.rawNames) this.readHeader(cells, line, problems);
+    else if (this.sample) this.addToSample(cells, raw, line, bytes, problems);
+    else this.writeRow(cells, line, raw, problems);
+  }
+
+  private addToSample(cells: string[], raw: string[], line: number, bytes: number, problems: CellProblem[] | undefined): void {
     // Without a header every cell of a sampled row is a column: no need to hold it to know.
     if (!this.opts.header) this.checkColumnCount(cells.length);
-    this.sample!.push({ cells, raw, line });
+    this.sample!.push({ cells, raw, line, problems });
     this.sampleBytes += bytes + SAMPLE_CELL_BYTES * cells.length;
     if (this.sample!.length >= SAMPLE_ROWS || this.sampleBytes >= SAMPLE_MAX_BYTES) this.settleTypes();
   }
 
   override _flush(done: TransformCallback): void {
     try {
-      this.csv.end();
+      this.csv?.end();
       if (this.opts.header && !this.rawNames) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no header row and no data');
       if (this.sample) {
         if (!this.opts.header && this.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no rows');
@@ -180,7 +188,8 @@ export class RecordsToCopy extends Transform {
     }
   }
 
-  private readHeader(cells: string[], line: number): void {
+  private readHeader(cells: string[], line: number, problems: CellProblem[] | undefined): void {
+    if (problems) throw new ImportError('CELL_ERROR', `the header row (line ${line}): ${problems[0]!.reason}; the first row must name the columns`);
     if (cells.every((c) => c.trim() === '')) {
       throw new ImportError('NO_HEADER', `the header row (line ${line}) is empty; the first line must name the columns`);
     }
@@ -225,18 +234,18 @@ export class RecordsToCopy extends Transform {
     this.opts.rejected?.start(names);
     // The preview goes at its tenth row, before the sample's rows report progress.
     this.preview.start(names, this.columns, this.sources);
-    for (const row of sample) this.writeRow(row.cells, row.line, row.raw);
+    for (const row of sample) this.writeRow(row.cells, row.line, row.raw, row.problems);
     this.preview.end();
   }
 
   private hinted: boolean[] = [];
 
-  private writeRow(cells: string[], line: number, raw: string[]): void {
+  private writeRow(cells: string[], line: number, raw: string[], problems?: CellProblem[]): void {
     const row = ++this.dataRow;
     if (this.opts.maxRows !== undefined && row > this.opts.maxRows) {
       throw new ImportError('TOO_MANY_ROWS', `the file has more than ${this.opts.maxRows} rows, the most one list may hold`);
     }
-    const body = this.encodeRow(cells, row, line);
+    const body = problems ? this.cellProblem(problems[0]!, row, line) : this.encodeRow(cells, row, line);
     if (body === undefined) {
       if (this.opts.invalidRows === 'skip') this.skippedRows++;
       else this.stopWriting = true;
@@ -293,6 +302,17 @@ export class RecordsToCopy extends Transform {
       body += this.prefixes[i]! + encoded;
     }
     return columns === 0 ? '{}' : `${body}}`;
+  }
+
+  /** A cell the file marks as holding no value (a workbook's `#N/A`) makes its row invalid. */
+  private cellProblem(problem: CellProblem, row: number, line: number): undefined {
+    const name = this.rawNames?.[problem.position] ?? `column_${problem.position + 1}`;
+    this.addProblem({
+      row, line, column: name, code: 'CELL_ERROR',
+      message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}), column "${name}": ${problem.reason}`,
+      value: excerpt(problem.value),
+    });
+    return undefined;
   }
 
   private encodeJsonCell(value: string, column: number, row: number, line: number): string | undefined {

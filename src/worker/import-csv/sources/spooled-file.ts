@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ImportError } from '../../../shared/errors.js';
-import { formatBytes } from '../source.js';
+import { formatBytes } from './source.js';
 
 /**
  * Writes a stream to a temporary file of its own and lends out its path: a format whose index is

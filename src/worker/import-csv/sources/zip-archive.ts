@@ -1,6 +1,6 @@
 import yauzl from 'yauzl';
 import { ImportError } from '../../../shared/errors.js';
-import { formatBytes } from '../source.js';
+import { formatBytes } from './source.js';
 import { withSpooledFile } from './spooled-file.js';
 
 /** One entry of a zip's central directory. */

@@ -1,5 +1,5 @@
 import { ImportError } from '../../../../shared/errors.js';
-import { formatBytes } from '../../source.js';
+import { formatBytes } from '../source.js';
 import { unescapeOoxml } from './ooxml-text.js';
 import type { WorkbookArchive } from './workbook-parts.js';
 import { readXmlPart } from './xml-parts.js';

@@ -15,6 +15,8 @@ export interface SheetContext {
   dateStyles: readonly (DateKind | undefined)[];
   date1904: boolean;
   merged: MergedCells;
+  /** Rows up to this sheet row number are left out (`csv.skipRows`). */
+  skipRows: number;
   maxColumns: number;
   maxRecordBytes: number;
 }
@@ -166,7 +168,8 @@ class SheetReader implements XmlVisitor {
       case 'd':
         return value;
       default:
-        return value === undefined ? this.uncalculated() : this.number(value);
+        // An empty `<v/>` is no number: some writers leave one for a formula they did not calculate.
+        return value === undefined || value === '' ? this.uncalculated() : this.number(value);
     }
   }
 
@@ -196,7 +199,7 @@ class SheetReader implements XmlVisitor {
 
   private closeRow(): void {
     const { cells } = this;
-    if (cells.length === 0 && !this.problems) return;
+    if ((cells.length === 0 && !this.problems) || this.row <= this.context.skipRows) return;
     const bytes = this.chars;
     // Characters bound bytes from below; only a row near the limit is measured in UTF-8.
     if (3 * bytes > this.context.maxRecordBytes && byteLength(cells) > this.context.maxRecordBytes) {
