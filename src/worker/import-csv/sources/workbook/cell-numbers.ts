@@ -1,23 +1,47 @@
 const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+/** Significant digits that always name one double exactly (IEEE 754 binary64). */
+const DOUBLE_DIGITS = 17;
 
 /**
- * A number cell's text in shortest exact decimal form: the digits the writer stored, without an
- * exponent, leading or trailing zeros (`1.50E+2` is `150`, `-0` is `0`). Never through a binary
- * float, so 17 significant digits stay 17. Like JavaScript, an exponent is kept beyond 21 digits
- * before or 6 zeros after the point (`1E+300`, not 300 zeros). Undefined for text that is not a
- * number (a damaged cell).
+ * A number cell's value in shortest exact decimal form (DESIGN §5.7). A cell holds a double, and
+ * Excel writes up to 17 significant digits of it (`1.1000000000000001` for the double nearest
+ * 1.1): the value is the shortest decimal that names the same double (`1.1`), as JavaScript and
+ * Python print it, not the digits Excel happened to write, nor a display format's rounding.
+ * Digits beyond what a double holds (written by a program that stores a long id as a number)
+ * are kept as written: turning them into a double would change them. Leading and trailing zeros
+ * and an exponent go (`1.50E+2` is `150`, `-0` is `0`), except beyond 21 digits before or 6
+ * zeros after the point, where the exponent stays (`1E+300`), as in JavaScript. Undefined for
+ * text that is not a number (a damaged cell).
  */
 export function normaliseNumber(text: string): string | undefined {
-  const m = NUMBER.exec(text.trim());
+  const parts = numberParts(text.trim());
+  if (!parts) return undefined;
+  if (parts.digits.length > DOUBLE_DIGITS) return formatDecimal(parts);
+  const value = Number(text);
+  if (!Number.isFinite(value)) return undefined;
+  return formatDecimal(numberParts(String(value))!);
+}
+
+interface DecimalParts {
+  negative: boolean;
+  /** Significant digits, without leading or trailing zeros ('' for zero). */
+  digits: string;
+  /** Where the point goes: the value is 0.<digits> × 10^point. */
+  point: number;
+}
+
+function numberParts(text: string): DecimalParts | undefined {
+  const m = NUMBER.exec(text);
   if (!m || (!m[2] && !m[3])) return undefined;
   const [, sign, int = '', frac = '', exp = '0'] = m;
-  let digits = int + frac;
-  let point = int.length + Number(exp);
-  const lead = digits.length - digits.replace(/^0+/, '').length;
-  digits = digits.slice(lead).replace(/0+$/, '');
-  point -= lead;
+  const all = int + frac;
+  const lead = all.length - all.replace(/^0+/, '').length;
+  return { negative: sign === '-', digits: all.slice(lead).replace(/0+$/, ''), point: int.length + Number(exp) - lead };
+}
+
+function formatDecimal({ negative, digits, point }: DecimalParts): string {
   if (!digits) return '0';
-  const minus = sign === '-' ? '-' : '';
+  const minus = negative ? '-' : '';
   if (point > 21 || point < -5) {
     const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
     const e = point - 1;
