@@ -17,6 +17,7 @@ import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import type { RecordInput } from './sources/source-record.js';
 import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
+import { encryptedWorkbook, isEncryptedWorkbook } from './sources/workbook/encrypted-workbook.js';
 import { isZipArchive, withWorkbookRecords } from './sources/workbook/workbook-records.js';
 import { withStatementTimeout } from './sinks/statement-timeout.js';
 
@@ -162,6 +163,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   const { chunks, totalBytes } = input;
   const first = await readSample(chunks);
   if (first.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty');
+  if (isEncryptedWorkbook(first.sample)) throw encryptedWorkbook();
   if (isZipArchive(first.sample)) {
     const options = { fileName: deps.source.name, sheet: job.csv.sheet, skipRows: job.csv.skipRows, limits, totalBytes, signal };
     return withWorkbookRecords(concat(first.sample, first.rest), options, (records) => writeRecords(job, deps, plan, totalBytes, records));
