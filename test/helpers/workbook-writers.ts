@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /**
- * Debian's Python, where `apt-get install python3-openpyxl python3-msoffcrypto-tool` puts its
+ * Debian's Python, where `apt-get install python3-openpyxl` puts its
  * modules (a pyenv or venv `python3` earlier on PATH does not see them).
  */
 const PYTHON = '/usr/bin/python3';
@@ -65,17 +65,4 @@ export async function libreOfficeToXlsx(path: string, outDir: string): Promise<s
   // A profile of its own: a second soffice sharing the default one waits for the first, or quits.
   await run(SOFFICE, [`-env:UserInstallation=file://${outDir}/lo-profile`, '--headless', '--convert-to', 'xlsx', '--outdir', outDir, path], { timeout: 120_000 });
   return path.replace(/^.*\//, `${outDir}/`).replace(/\.[^.]+$/, '.xlsx');
-}
-
-/** Encrypts a workbook with a password as Excel does (ECMA-376 agile encryption, in an OLE2 container). */
-export async function encryptWorkbook(path: string, out: string, password: string): Promise<void> {
-  const script = `
-import sys, msoffcrypto
-from msoffcrypto.format.ooxml import OOXMLFile
-with open(sys.argv[1], 'rb') as f, open(sys.argv[2], 'wb') as o:
-    OOXMLFile(f).encrypt(sys.argv[3], o)
-`;
-  const check = await run(PYTHON, ['-c', 'import msoffcrypto']).catch(() => undefined);
-  if (!check) throw missing('msoffcrypto-tool', 'python3-msoffcrypto-tool');
-  await run(PYTHON, ['-c', script, path, out, password]);
 }
