@@ -68,7 +68,7 @@ out.write(b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
     const workbook = await XlsxPopulate.fromBlankAsync();
     workbook.sheet(0).cell('A1').value('secret');
     const path = `${fixture.temp.dir}/protected.xlsx`;
-    writeFileSync(path, (await workbook.outputAsync({ password: 'hunter2' })) as Buffer);
+    writeFileSync(path, await workbook.outputAsync({ password: 'hunter2' }));
     const err = await importError(importFile(fixture.db, path));
     expect(err.code).toBe('UNSUPPORTED_FILE_TYPE');
     expect(err.message).toContain('protected with a password');

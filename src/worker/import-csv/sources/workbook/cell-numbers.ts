@@ -1,4 +1,5 @@
 const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const PLAIN = /^-?(0|[1-9]\d*)(\.\d*[1-9])?$/;
 /** Significant digits that always name one double exactly (IEEE 754 binary64). */
 const DOUBLE_DIGITS = 17;
 
@@ -14,6 +15,8 @@ const DOUBLE_DIGITS = 17;
  * text that is not a number (a damaged cell).
  */
 export function normaliseNumber(text: string): string | undefined {
+  // Most cells are already in that form: JavaScript prints their double exactly as written.
+  if (PLAIN.test(text) && String(Number(text)) === text) return text;
   const parts = numberParts(text.trim());
   if (!parts) return undefined;
   if (parts.digits.length > DOUBLE_DIGITS) return formatDecimal(parts);

@@ -1,24 +1,23 @@
 import { ImportError } from '../../../../shared/errors.js';
 import { formatBytes } from '../source.js';
 import { unescapeOoxml } from './ooxml-text.js';
+import { StringTable } from './string-table.js';
 import type { WorkbookArchive } from './workbook-parts.js';
 import { readXmlPart } from './xml-parts.js';
 
-/** What V8 spends on a short string beyond its characters: the bound counts it, or a million empty strings would pass as free. */
-const STRING_OVERHEAD = 32;
-
 /**
  * The shared-strings table, which cells point into by index, so it is held in memory whole:
- * bounded by `maxBytes` (two bytes a character plus each string's overhead), beyond which the
- * workbook is FILE_TOO_LARGE. Rich text is flattened to its runs' text; phonetic guides (`rPh`,
+ * bounded by `maxBytes` (its UTF-8 and index, see StringTable), beyond which the workbook is
+ * FILE_TOO_LARGE. Rich text is flattened to its runs' text; phonetic guides (`rPh`,
  * furigana over Japanese) are not part of the text and are left out, as Excel leaves them out
  * of a cell's value.
  */
-export async function readSharedStrings(archive: WorkbookArchive, part: string | undefined, maxBytes: number): Promise<string[]> {
-  if (!part || !archive.has(part)) return [];
-  const strings: string[] = [];
-  let bytes = 0;
+export async function readSharedStrings(archive: WorkbookArchive, part: string | undefined, maxBytes: number): Promise<StringTable> {
+  const strings = new StringTable();
+  if (!part || !archive.has(part)) return strings;
   let text: string[] | undefined;
+  // Text of the string being read counts too: one huge string must not get past the bound.
+  let pending = 0;
   let inT = false;
   let phonetic = 0;
   await readXmlPart(archive.read(part), part, {
@@ -31,18 +30,17 @@ export async function readSharedStrings(archive: WorkbookArchive, part: string |
       if (name === 't') inT = false;
       else if (name === 'rPh') phonetic--;
       else if (name === 'si' && text) {
-        const value = unescapeOoxml(text.join(''));
-        strings.push(value);
+        strings.add(unescapeOoxml(text.join('')));
         text = undefined;
-        bytes += 2 * value.length + STRING_OVERHEAD;
-        if (bytes > maxBytes) throw tooMany(strings.length, maxBytes);
+        pending = 0;
+        if (strings.bytes > maxBytes) throw tooMany(strings.count, maxBytes);
       }
     },
     text(t) {
       if (inT && text) {
         text.push(t);
-        bytes += 2 * t.length;
-        if (bytes > maxBytes) throw tooMany(strings.length, maxBytes);
+        pending += t.length;
+        if (strings.bytes + pending > maxBytes) throw tooMany(strings.count, maxBytes);
       }
     },
   });

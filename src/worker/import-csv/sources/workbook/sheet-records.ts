@@ -6,12 +6,13 @@ import { columnLetters, columnNumber } from './cell-reference.js';
 import type { DateKind } from './date-formats.js';
 import type { MergedCells } from './merged-cells.js';
 import { unescapeOoxml } from './ooxml-text.js';
+import type { StringTable } from './string-table.js';
 import { XmlPartParser, damaged, type XmlVisitor } from './xml-parts.js';
 
 export interface SheetContext {
   sheet: string;
   part: string;
-  sharedStrings: readonly string[];
+  sharedStrings: StringTable;
   dateStyles: readonly (DateKind | undefined)[];
   date1904: boolean;
   merged: MergedCells;
@@ -153,7 +154,7 @@ class SheetReader implements XmlVisitor {
     switch (this.type) {
       case 's': {
         if (value === undefined) return undefined;
-        const s = this.context.sharedStrings[Number(value)];
+        const s = this.context.sharedStrings.get(Number(value));
         if (s === undefined) throw damaged(this.context.part, `cell ${this.reference()} points at text value ${value}, which the workbook does not have`);
         return s;
       }
