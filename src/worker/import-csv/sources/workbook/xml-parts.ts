@@ -72,7 +72,7 @@ export async function readXmlPart(chunks: AsyncIterable<Buffer>, part: string, v
 }
 
 /** The element's name without its namespace prefix (`x:row` is `row`): writers differ in prefixes. */
-export function localName(name: string): string {
+function localName(name: string): string {
   const colon = name.indexOf(':');
   return colon === -1 ? name : name.slice(colon + 1);
 }
