@@ -130,7 +130,12 @@ export class RecordsToCopy extends Transform {
   override _transform(chunk: Buffer | SourceRecord[], _enc: BufferEncoding, done: TransformCallback): void {
     try {
       if (this.csv) this.csv.write(chunk as Buffer);
-      else for (const r of chunk as SourceRecord[]) this.takeRecord(r.cells, r.cells, r.line, r.bytes, r.problems);
+      else {
+        for (const r of chunk as SourceRecord[]) {
+          const cells = this.opts.decodeStats.sawNul ? this.removeNuls(r.cells) : r.cells;
+          this.takeRecord(cells, r.cells, r.line, r.bytes, r.problems);
+        }
+      }
     } catch (err) {
       done(err as Error);
       return;

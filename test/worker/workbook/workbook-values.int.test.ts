@@ -125,3 +125,15 @@ it('fails a workbook whose sheet has no cells as EMPTY_FILE', async () => {
   await workbook.xlsx.writeFile(path);
   await expect(importFile(fixture.db, path)).rejects.toMatchObject({ code: 'EMPTY_FILE' });
 });
+
+it('removes and counts NUL characters a cell holds as _x0000_, which jsonb cannot store', async () => {
+  const path = `${fixture.temp.dir}/nul.xlsx`;
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('Nul');
+  sheet.addRow(['Code']);
+  sheet.addRow(['A_x0000_B']);
+  await workbook.xlsx.writeFile(path);
+  const result = await importFile(fixture.db, path);
+  expect(result.nulCharactersRemoved).toBe(1);
+  expect((await readRows(fixture.db.pool, result.listId)).map((r) => r.data.code)).toEqual(['AB']);
+});

@@ -1,3 +1,4 @@
+import type { DecodeStats } from '../../encoding/decode.js';
 import type { SourceRecord } from '../source-record.js';
 import type { ZipArchive } from '../zip-archive.js';
 import { readDateStyles } from './cell-styles.js';
@@ -28,7 +29,7 @@ export interface OpenedWorkbook {
   /** The sheet's inflated size, for progress. */
   partBytes: number;
   /** The sheet's records; `onInflated` hears how many of its bytes were inflated so far. */
-  records(onInflated?: (bytes: number) => void): AsyncGenerator<SourceRecord[]>;
+  records(stats: DecodeStats, onInflated?: (bytes: number) => void): AsyncGenerator<SourceRecord[]>;
 }
 
 /**
@@ -48,10 +49,10 @@ export async function openWorkbook(zip: ZipArchive, options: WorkbookOptions): P
     sheets: layout.sheets.map((s) => s.name),
     sheet: chosen.name,
     partBytes: zip.find(part)!.size,
-    records: (onInflated) =>
+    records: (stats, onInflated) =>
       readSheetRecords(counted(archive.read(part), onInflated), {
         sheet: chosen.name, part, sharedStrings, dateStyles, date1904: layout.date1904, merged,
-        skipRows: options.skipRows, maxColumns: options.maxColumns, maxRecordBytes: options.maxRecordBytes,
+        stats, skipRows: options.skipRows, maxColumns: options.maxColumns, maxRecordBytes: options.maxRecordBytes,
       }),
   };
 }

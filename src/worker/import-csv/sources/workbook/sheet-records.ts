@@ -1,4 +1,5 @@
 import { ImportError } from '../../../../shared/errors.js';
+import type { DecodeStats } from '../../encoding/decode.js';
 import type { CellProblem, SourceRecord } from '../source-record.js';
 import { serialToIso } from './cell-dates.js';
 import { normaliseNumber } from './cell-numbers.js';
@@ -16,6 +17,8 @@ export interface SheetContext {
   dateStyles: readonly (DateKind | undefined)[];
   date1904: boolean;
   merged: MergedCells;
+  /** Told when a cell holds a NUL (written `_x0000_`), which jsonb cannot store: the row stage removes and counts them. */
+  stats: DecodeStats;
   /** Rows up to this sheet row number are left out (`csv.skipRows`). */
   skipRows: number;
   maxColumns: number;
@@ -142,6 +145,7 @@ class SheetReader implements XmlVisitor {
       throw new ImportError('TOO_MANY_COLUMNS', `cell ${this.reference()} of sheet "${context.sheet}" is in column ${column}; at most ${context.maxColumns} columns are allowed`);
     }
     if (context.merged.any && context.merged.hidden(this.row, column)) return;
+    if (!context.stats.sawNul && this.type !== 'n' && value.includes('\0')) context.stats.sawNul = true;
     const cells = this.cells;
     while (cells.length < column - 1) cells.push('');
     cells[column - 1] = value;

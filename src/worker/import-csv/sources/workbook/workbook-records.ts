@@ -37,15 +37,16 @@ export async function withWorkbookRecords<T>(chunks: AsyncIterable<Buffer>, opti
       maxSharedStringsBytes: limits.MAX_SHARED_STRINGS_BYTES,
     });
     let inflated = 0;
+    const decodeStats = { sawNul: false };
     return fn({
       // The parts are UTF-8 XML; a report of rejected rows is written comma-separated.
       detected: { encoding: 'utf-8', encodingConfidence: 1, delimiter: ',' },
       preview: { sheet: workbook.sheet, sheets: workbook.sheets },
       leadingLines: options.skipRows,
       csvOptions: undefined,
-      decodeStats: { sawNul: false },
+      decodeStats,
       bytes: () => Math.round(options.totalBytes * Math.min(1, inflated / Math.max(1, workbook.partBytes))),
-      feed: (rows, out) => pipeline(workbook.records((n) => (inflated = n)), rows, out, { signal: options.signal }),
+      feed: (rows, out) => pipeline(workbook.records(decodeStats, (n) => (inflated = n)), rows, out, { signal: options.signal }),
     });
   });
 }
