@@ -108,9 +108,7 @@ class SheetReader implements XmlVisitor {
   text(t: string): void {
     if (!this.capture) return;
     this.buffer += t;
-    if (this.chars + this.buffer.length > this.context.maxRecordBytes) {
-      throw new ImportError('RECORD_TOO_LARGE', `row ${this.row} of sheet "${this.context.sheet}" is larger than the limit of ${this.context.maxRecordBytes} bytes`);
-    }
+    if (this.chars + this.buffer.length > this.context.maxRecordBytes) throw this.tooLarge();
   }
 
   close(name: string): void {
@@ -150,6 +148,7 @@ class SheetReader implements XmlVisitor {
     while (cells.length < column - 1) cells.push('');
     cells[column - 1] = value;
     this.chars += value.length + 1;
+    if (this.chars > context.maxRecordBytes) throw this.tooLarge();
   }
 
   /** The cell's value as text; a problem (and "") when the file holds no value to store. */
@@ -207,10 +206,13 @@ class SheetReader implements XmlVisitor {
     if ((cells.length === 0 && !this.problems) || this.row <= this.context.skipRows) return;
     const bytes = this.chars;
     // Characters bound bytes from below; only a row near the limit is measured in UTF-8.
-    if (3 * bytes > this.context.maxRecordBytes && byteLength(cells) > this.context.maxRecordBytes) {
-      throw new ImportError('RECORD_TOO_LARGE', `row ${this.row} of sheet "${this.context.sheet}" is larger than the limit of ${this.context.maxRecordBytes} bytes`);
-    }
+    if (3 * bytes > this.context.maxRecordBytes && byteLength(cells) > this.context.maxRecordBytes) throw this.tooLarge();
     this.records.push({ cells, line: this.row, bytes, ...(this.problems ? { problems: this.problems } : {}) });
+  }
+
+  /** Characters are counted as the row is read (no more bytes than they), so a row is stopped as it passes the limit. */
+  private tooLarge(): ImportError {
+    return new ImportError('RECORD_TOO_LARGE', `row ${this.row} of sheet "${this.context.sheet}" is larger than the limit of ${this.context.maxRecordBytes} bytes`);
   }
 
   private reference(): string {
