@@ -4,7 +4,7 @@ import { DEFAULT_IMPORT_LIMITS } from '../../src/shared/config.js';
 import { ImportRequest } from '../../src/shared/contract.js';
 import { createStorage, type Storage } from '../../src/shared/storage.js';
 import { importCsv } from '../../src/worker/import-csv/import-csv.js';
-import { s3Source } from '../../src/worker/import-csv/s3-source.js';
+import { s3Source } from '../../src/worker/import-csv/sources/s3-source.js';
 import { createListReader } from '../../packages/client/src/lists/index.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
 import { importError } from '../helpers/run-import.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileReport } from '../../src/worker/import-csv/rejected-rows.js';
+import { fileReport } from '../../src/worker/import-csv/sinks/rejected-rows.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
 import { importFile, importJob } from '../helpers/run-import.js';
 
