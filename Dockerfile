@@ -1,10 +1,12 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+COPY packages/client/package.json ./packages/client/
+# The client package (a workspace) is the main app's, not the server's: not installed or built here.
+RUN npm ci --no-audit --no-fund --workspaces=false
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --workspaces=false
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

@@ -13,8 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import pg from 'pg';
-import { verifyImportCallback } from '../src/client/index.js';
+import { verifyImportCallback } from '../packages/client/src/index.js';
 import { statusKey, type StatusDocument } from '../src/shared/contract.js';
+import { ensureDatabase } from '../src/shared/db/ensure-database.js';
 import { runMigrations } from '../src/shared/db/migrate.js';
 import { startS3Server } from '../test/helpers/s3-server.js';
 import { startQstashServer } from '../test/helpers/qstash-server.js';
@@ -177,20 +178,6 @@ function logLine(child: ChildProcess, pattern: RegExp): Promise<string> {
     });
     child.once('exit', (code) => reject(new Error(`process exited with ${code} before logging ${pattern}`)));
   });
-}
-
-async function ensureDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const adminUrl = new URL(url);
-  adminUrl.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  try {
-    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-    if (!rowCount) await admin.query(`create database "${name.replaceAll('"', '""')}"`);
-  } finally {
-    await admin.end();
-  }
 }
 
 /** Contacts with the things real exports have: quoted commas, newlines, accents, JSON tags. */

@@ -75,13 +75,20 @@ export async function cancelJob(deps: CancelDeps, jobId: string): Promise<Cancel
       return cancelWaiting(deps, jobId, key);
     case 'succeeded':
     case 'failed':
-      return { status: 409, state: found };
+      return tooLate(deps, jobId, found);
     default:
       // The job's record may be gone (retention) while its list stays; a cancel that lost the
       // race to the COMMIT left its key behind too.
-      if (await deps.listCommitted(jobId)) return { status: 409, state: 'succeeded' };
-      return found === 'cancelled' ? { status: 200, state: 'cancelled' } : { status: 404 };
+      if (await deps.listCommitted(jobId)) return tooLate(deps, jobId, 'succeeded');
+      if (found === 'cancelled') return { status: 200, state: 'cancelled' };
+      deps.log.info({ jobId }, 'cancel for an unknown import');
+      return { status: 404 };
   }
+}
+
+function tooLate(deps: CancelDeps, jobId: string, state: 'succeeded' | 'failed'): CancelOutcome {
+  deps.log.info({ jobId, state }, 'cancel came after the import finished');
+  return { status: 409, state };
 }
 
 /**
@@ -94,7 +101,7 @@ async function cancelWaiting(deps: CancelDeps, jobId: string, key: string): Prom
   // An earlier run committed the list and died before BullMQ heard: the job succeeded.
   if (await deps.listCommitted(jobId)) {
     await deps.redis.del(key).catch(() => undefined);
-    return { status: 409, state: 'succeeded' };
+    return tooLate(deps, jobId, 'succeeded');
   }
   const removed = await callQueue(deps.queue.remove(jobId), () => deps.redis.ping());
   const run = {

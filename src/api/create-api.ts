@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import { createCompletionCallbacks } from '../shared/callbacks/completion-callbacks.js';
 import type { ApiConfig } from '../shared/config.js';
 import { createDb } from '../shared/db/client.js';
 import { listCommitted } from '../shared/db/list-committed.js';
+import { assertMigrated } from '../shared/db/schema-version.js';
 import type { Logger } from '../shared/logger.js';
 import { createImportQueue } from '../shared/queues.js';
 import { createRedis } from '../shared/redis.js';
@@ -50,7 +50,8 @@ export function createApi(config: ApiConfig, log: Logger): Api {
     jobBackoffMs: config.JOB_BACKOFF_MS,
     callbacks: createCompletionCallbacks(config, log, metrics.countCallbackPublish),
     callbackUrlPrefixes: config.CALLBACK_URL_PREFIXES,
-    readiness: { redis: () => redis.ping(), postgres: () => db.db.execute(sql`select 1`) },
+    // The migrations query answers both: PostgreSQL is reachable, and it has this build's schema.
+    readiness: { redis: () => redis.ping(), postgres: () => assertMigrated(db.pool) },
     dashboard:
       config.BULL_BOARD_USERNAME && config.BULL_BOARD_PASSWORD
         ? {

@@ -21,6 +21,19 @@ export function deliveryOutcome(status: number): DeliveryOutcome {
   return 'error';
 }
 
+/** What a cancel request came to, by the answer it got (DESIGN §13). */
+export type CancelRequestOutcome = 'cancelling' | 'cancelled' | 'too_late' | 'unknown' | 'refused' | 'unavailable' | 'error';
+
+export function cancelRequestOutcome(status: number): CancelRequestOutcome {
+  if (status === 202) return 'cancelling';
+  if (status === 200) return 'cancelled';
+  if (status === 409) return 'too_late';
+  if (status === 404) return 'unknown';
+  if (status === 503) return 'unavailable';
+  if (status >= 400 && status < 500) return 'refused';
+  return 'error';
+}
+
 /** The part of a BullMQ queue the scrape reads (structural, so this module needs no BullMQ import). */
 export interface MetricsQueue {
   exportPrometheusMetrics(): Promise<string>;
@@ -30,6 +43,8 @@ export interface MetricsQueue {
 export interface ApiMetrics extends MetricsSource {
   /** Counts the delivery once its answer is sent; mount it first on the webhook route. */
   countDelivery: RequestHandler;
+  /** Counts the cancel request once its answer is sent; mount it first on the cancel route. */
+  countCancel: RequestHandler;
   /** Counts the callback of a job this api finished (cancelled while queued). */
   countCallbackPublish: (outcome: CallbackPublishOutcome) => void;
 }
@@ -49,6 +64,13 @@ export function createApiMetrics(queue: MetricsQueue, onQueueError: (err: unknow
     registers: [registry],
   });
   for (const outcome of ['accepted', 'duplicate', 'bad_signature', 'bad_request', 'unavailable'] as const) deliveries.inc({ outcome }, 0);
+  const cancels = new Counter({
+    name: 'csv_import_cancel_requests_total',
+    help: 'Cancel requests (POST /qstash/cancel), by what they came to',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const outcome of ['cancelling', 'cancelled', 'too_late', 'unknown'] as const) cancels.inc({ outcome }, 0);
   const countCallbackPublish = callbackPublishesCounter(registry);
   const queueUp = new Gauge({
     name: 'csv_import_queue_up',
@@ -86,6 +108,10 @@ export function createApiMetrics(queue: MetricsQueue, onQueueError: (err: unknow
     },
     countDelivery: (_req, res, next) => {
       res.once('finish', () => deliveries.inc({ outcome: deliveryOutcome(res.statusCode) }));
+      next();
+    },
+    countCancel: (_req, res, next) => {
+      res.once('finish', () => cancels.inc({ outcome: cancelRequestOutcome(res.statusCode) }));
       next();
     },
     countCallbackPublish,

@@ -31,6 +31,13 @@ export const SourceKey = z
   .refine((k) => !k.split('/').includes('..'), 'source.key must not contain a ".." segment')
   .refine((k) => !CONTROL.test(k), 'source.key must not contain control characters');
 
+/** The name the user's file had, shown in messages instead of the storage key (DESIGN §3). */
+export const FileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((v) => !CONTROL.test(v) && !LONE_SURROGATE.test(v), 'source.fileName must not contain control characters or unpaired surrogates');
+
 export const DELIMITERS = [',', ';', '\t', '|'] as const;
 export type Delimiter = (typeof DELIMITERS)[number];
 
@@ -150,7 +157,7 @@ function metadataProblem(metadata: Record<string, unknown>): string | undefined 
 export const ImportRequest = z
   .object({
     jobId: JobId,
-    source: z.object({ key: SourceKey }).strict(),
+    source: z.object({ key: SourceKey, fileName: FileName.optional() }).strict(),
     list: z
       .object({
         name: DisplayText,
@@ -251,6 +258,13 @@ export interface Progress {
   percent: number;
 }
 
+/** One reason a request was refused, as zod reports it: `path` names the field. */
+export interface RequestIssue {
+  code: string;
+  path: (string | number)[];
+  message: string;
+}
+
 export interface StatusDocument {
   jobId: string;
   state: JobState;
@@ -266,6 +280,8 @@ export interface StatusDocument {
     problems?: StatusProblem[];
     problemCount?: number;
     rejectedRows?: RejectedRowsReport;
+    /** For `REQUEST_INVALID`: the zod issues that refused the request (DESIGN §3). */
+    issues?: RequestIssue[];
   };
   queuedAt: string;
   startedAt?: string;

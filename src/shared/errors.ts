@@ -32,6 +32,8 @@ export const PERMANENT_CODES = [
   // Workbooks (DESIGN §5.7): a sheet csv.sheet names that is not there; a cell holding an error (#N/A) or no value.
   'SHEET_NOT_FOUND',
   'CELL_ERROR',
+  // The api refused the request after its signature checked out; the status document says why (DESIGN §3).
+  'REQUEST_INVALID',
 ] as const;
 
 export const TRANSIENT_CODES = [
@@ -172,4 +174,19 @@ export function toImportError(err: unknown): ImportError {
       cause: err,
     })
   );
+}
+
+/** How an operator applies the migrations (the Procfile's `release` step, built: `node dist/shared/db/migrate-main.js`). */
+export const MIGRATE_COMMAND = 'npm run db:migrate';
+
+/**
+ * The database has not applied the latest migration this build ships (DESIGN §11): a release step
+ * was skipped or failed. Said where an operator looks (`/ready`, the worker's log) instead of
+ * failing jobs with SQL text. The message names no host or user, so `/ready` may show it.
+ */
+export class SchemaNotMigratedError extends Error {
+  constructor(readonly migration: string) {
+    super(`the database lacks migration ${migration}; apply it with: ${MIGRATE_COMMAND}`);
+    this.name = 'SchemaNotMigratedError';
+  }
 }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadImportFileConfig, loadOrExit } from '../shared/config.js';
 import { ImportRequest, type ImportPreview, type ImportRequestInput, type Progress } from '../shared/contract.js';
 import { createDb } from '../shared/db/client.js';
+import { ensureDatabase } from '../shared/db/ensure-database.js';
 import { runMigrations } from '../shared/db/migrate.js';
 import { ImportError, toImportError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
@@ -117,6 +118,7 @@ function withJsonColumns(columns: ImportRequestInput['columns'], json: string[] 
 const handle = createDb(config, log);
 const bar = process.stderr.isTTY ? progressBar() : undefined;
 try {
+  await ensureDatabase(config.DATABASE_URL);
   await runMigrations(config.DATABASE_URL);
   const job = parsed.data;
   const result = await importCsv(job, {

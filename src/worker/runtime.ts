@@ -9,6 +9,7 @@ import { createCancelWatcher } from './cancel-watcher.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { startImportWorker, warnUnlessNoEviction, type ImportWorker } from './start-worker.js';
+import { waitUntilMigrated } from './wait-until-migrated.js';
 
 export interface WorkerRuntime {
   importWorker: ImportWorker;
@@ -25,6 +26,7 @@ export async function startWorkerRuntime(config: WorkerConfig, log: Logger): Pro
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   await warnUnlessNoEviction(connection, log);
   const db = createDb(config, log);
+  await waitUntilMigrated(db.pool, log);
   const storage = createStorage(config);
   const cancels = createCancelWatcher(connection, config.QUEUE_PREFIX, log);
   const metrics = createWorkerMetrics();

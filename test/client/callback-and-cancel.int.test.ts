@@ -1,10 +1,12 @@
 import { Client, Receiver } from '@upstash/qstash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportClient, InvalidImportCallbackError, InvalidImportRequestError, verifyImportCallback } from '../../src/client/index.js';
+import { createImportClient, InvalidImportCallbackError, InvalidImportRequestError, verifyImportCallback } from '../../packages/client/src/index.js';
 import type { StatusDocument } from '../../src/shared/contract.js';
 import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { CURRENT_KEY, NEXT_KEY, uniqueJobId } from '../helpers/service.js';
+import { TEST_REDIS_URL } from '../helpers/env.js';
+import { startUpstashServer, type UpstashTestServer } from '../helpers/upstash-server.js';
 import { signQstash } from '../helpers/sign-qstash.js';
 
 const TOKEN = 'qstash_callback_test_token';
@@ -127,21 +129,28 @@ describe('verifyImportCallback', () => {
 
 describe('cancelImport', () => {
   let worker: CaptureServer;
+  let upstash: UpstashTestServer;
   beforeAll(async () => {
-    // Stands for the service, to see exactly what the client publishes (test/e2e/cancel.int.test.ts runs the real route).
+    // Stands for the service, to see exactly what the client publishes (test/client/cancel-outcome.int.test.ts runs the real route).
     worker = await startCaptureServer(() => ({ status: 202 }));
+    // Empty: no status document ever appears, so each cancel here ends `unknown`.
+    upstash = await startUpstashServer({ redisUrl: TEST_REDIS_URL, token: 'cancel_test_token' });
   });
-  afterAll(() => worker?.stop());
+  afterAll(async () => {
+    await worker?.stop();
+    await upstash?.stop();
+  });
   const client = () =>
-    createImportClient({ qstashToken: TOKEN, qstashUrl: qstash.url, workerUrl: `${worker.url}/`, upstash: { url: 'https://u.example.test', token: 't' } });
+    createImportClient({ qstashToken: TOKEN, qstashUrl: qstash.url, workerUrl: `${worker.url}/`, upstash: { url: upstash.url, token: 'cancel_test_token' } });
+  const QUICK = { timeoutMs: 300, pollIntervalMs: 50 };
 
   it('publishes { jobId } to <workerUrl>/qstash/cancel through QStash, signed for that URL', async () => {
     const jobId = uniqueJobId('cancel');
 
-    const published = await client().cancelImport(jobId);
+    const result = await client().cancelImport(jobId, QUICK);
     await qstash.idle();
 
-    expect(published).toMatchObject({ jobId, deduplicated: false });
+    expect(result).toEqual({ jobId, outcome: 'unknown', status: null });
     const [request] = worker.requests().filter((r) => r.body === JSON.stringify({ jobId }));
     expect(request).toMatchObject({ method: 'POST', path: '/qstash/cancel' });
     expect(request!.headers['content-type']).toBe('application/json');
@@ -152,13 +161,13 @@ describe('cancelImport', () => {
   it('is deduplicated per job, apart from the import of that job', async () => {
     const jobId = uniqueJobId('cancel-twice');
 
-    const first = await client().cancelImport(jobId);
-    const second = await client().cancelImport(jobId);
+    await client().cancelImport(jobId, QUICK);
+    await client().cancelImport(jobId, QUICK);
     await qstash.idle();
 
-    expect(second).toEqual({ jobId, messageId: first.messageId, deduplicated: true });
+    const published = qstash.publishes().filter((p) => p.destination.endsWith('/qstash/cancel') && p.headers['upstash-deduplication-id'] === `cancel:${jobId}`);
+    expect(published.map((p) => p.deduplicated)).toEqual([false, true]);
     expect(worker.requests().filter((r) => r.body === JSON.stringify({ jobId }))).toHaveLength(1);
-    expect(qstash.messages().find((m) => m.messageId === first.messageId)?.deduplicationId).not.toBe(jobId);
   });
 
   it('refuses a jobId the contract refuses and publishes nothing', async () => {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportClient, ImportTimeoutError, InvalidImportRequestError, type ImportClient } from '../../src/client/index.js';
+import { createImportClient, ImportTimeoutError, InvalidImportRequestError, type ImportClient } from '../../packages/client/src/index.js';
 import { DEFAULT_STATUS_KEY_PREFIX, type StatusDocument } from '../../src/shared/contract.js';
 import { createStatusStore, type StatusStore } from '../../src/shared/status/status-store.js';
 import { openImportQueue, type ImportQueueHandle } from '../helpers/import-queue.js';

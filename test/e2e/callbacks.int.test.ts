@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportClient, verifyImportCallback, type ImportClient } from '../../src/client/index.js';
+import { createImportClient, verifyImportCallback, type ImportClient } from '../../packages/client/src/index.js';
 import { QSTASH_CANCEL_PATH } from '../../src/api/routes/qstash-cancel.js';
 import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import type { StatusDocument } from '../../src/shared/contract.js';

@@ -49,7 +49,7 @@ describe('import-file', () => {
     expect(code).toBe(1);
     expect(out.error).toMatchObject({ code: 'EMPTY_VALUE', problemCount: 1, rejectedRows: { key: report, rows: 1 } });
     expect(out.preview).toMatchObject({ header: ['Mail', 'Name', 'Notes'] });
-    expect(readFileSync(report, 'utf8')).toBe('\ufeffMail,Name,Notes,row,line,error\r\n,Bo,z,2,3,"row 2 (line 3), column ""Mail"" is empty; it must have a value"\r\n');
+    expect(readFileSync(report, 'utf8')).toBe('\ufeffMail;Name;Notes;row;line;error\r\n;Bo;z;2;3;"row 2 (line 3), column ""Mail"" is empty; it must have a value"\r\n');
     expect(await countAll(fixture.db.pool)).toEqual(before);
     expect(await readList(fixture.db.pool, 'cli-dry-1')).toBeUndefined();
   });

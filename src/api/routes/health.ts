@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { SchemaNotMigratedError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 
@@ -7,6 +8,7 @@ export type ReadinessCheck = () => Promise<unknown>;
 /**
  * /health: the process answers. /ready: Redis and PostgreSQL answer too; a 503 names the one that
  * did not, and only the log says why (driver errors name hosts, users and ports: DESIGN §8).
+ * A database behind this build's migrations is named with the migration and how to apply it.
  */
 export function healthRouter(checks: Record<string, ReadinessCheck>, log: Logger, timeoutMs = 2_000): Router {
   const router = Router();
@@ -21,7 +23,7 @@ export function healthRouter(checks: Record<string, ReadinessCheck>, log: Logger
           return [name, 'ok'] as const;
         } catch (err) {
           log.warn({ err, dependency: name }, 'readiness check failed');
-          return [name, 'unavailable'] as const;
+          return [name, err instanceof SchemaNotMigratedError ? err.message : 'unavailable'] as const;
         }
       }),
     );

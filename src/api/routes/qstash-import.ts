@@ -12,6 +12,7 @@ import { parseBody } from '../parse-body.js';
 import type { ApiMetrics } from '../metrics.js';
 import { verifyQstash, type QstashKeys } from '../middleware/verify-qstash.js';
 import { callQueue } from '../queue-failure.js';
+import { recordRefusedRequest } from '../refused-request.js';
 
 export const QSTASH_IMPORT_PATH = '/qstash/import';
 
@@ -40,8 +41,11 @@ export function qstashImportRouter(deps: QstashImportDeps): Router {
     express.raw({ type: () => true, limit: '64kb' }),
     verifyQstash(deps.keys),
     async (req, res) => {
-      const request = parseBody(ImportRequest, req.body as Buffer, 'import request');
-      refuseForeignCallback(request.callbackUrl, deps.callbackUrlPrefixes);
+      const request = await refusalRecorded(deps, req.body as Buffer, () => {
+        const parsed = parseBody(ImportRequest, req.body as Buffer, 'import request');
+        refuseForeignCallback(parsed.callbackUrl, deps.callbackUrlPrefixes);
+        return parsed;
+      });
       const jobId = request.jobId;
       const existing = await queueCall(deps, deps.queue.getJob(jobId));
       if (existing) {
@@ -85,6 +89,16 @@ function refuseForeignCallback(callbackUrl: string | undefined, prefixes: readon
     body: { issues: [{ code: 'custom', path: ['callbackUrl'], message }] },
     headers: NON_RETRYABLE,
   });
+}
+
+/** Checks the request; a refusal is also written to its status document before the 400 goes out. */
+async function refusalRecorded<T>(deps: QstashImportDeps, body: Buffer, check: () => T): Promise<T> {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 400) await recordRefusedRequest(deps, body, err);
+    throw err;
+  }
 }
 
 async function stateOf(deps: QstashImportDeps, job: Job<ImportJobData>): Promise<JobState> {

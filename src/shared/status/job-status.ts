@@ -1,4 +1,4 @@
-import { isFinalState, type ImportPreview, type ImportResult, type JobState, type Progress, type StatusDocument } from '../contract.js';
+import { isFinalState, type ImportPreview, type ImportResult, type JobState, type Progress, type RequestIssue, type StatusDocument } from '../contract.js';
 import { ImportError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { StatusStore } from './status-store.js';
@@ -115,6 +115,11 @@ export class JobStatus {
   /** Final, and never started over (the store's rule): no later run or redelivery revives the job. */
   async cancelled(): Promise<void> {
     await this.finish({ state: 'cancelled', error: cancelledError().toJSON() });
+  }
+
+  /** The api refused the request (DESIGN §3): failed at once, with the issues that refused it, for a job that never existed. */
+  async refused(error: ImportError, issues: RequestIssue[]): Promise<void> {
+    await this.finish({ state: 'failed', error: { ...error.toJSON(), issues } });
   }
 
   /** The attempt was interrupted by shutdown and the job went straight back to the queue. */

@@ -23,6 +23,8 @@ import { withStatementTimeout } from './sinks/statement-timeout.js';
 
 export interface ImportJob {
   jobId: string;
+  /** The user's name for the file (`source.fileName`): messages name it instead of the storage key. */
+  source?: { fileName?: string };
   list: { name: string; ownerId?: string; metadata?: Record<string, unknown> };
   csv: CsvOptions;
   columns?: ColumnSpec[];
@@ -79,7 +81,7 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
         continue;
       }
       if (!(err instanceof ReplanNeeded) || plan.forcedStrings.size > 0) {
-        return committedElsewhere(job, deps, prefixFileName(importErrorOf(err, deps.signal), deps.source.name));
+        return committedElsewhere(job, deps, prefixFileName(importErrorOf(err, deps.signal), deps.source.name, job.source?.fileName));
       }
       deps.log.info({ columns: [...err.columns] }, 'inferred json columns hold other values; importing them as string');
       plan.forcedStrings = err.columns;
@@ -198,13 +200,13 @@ async function writeRecords(job: ImportJob, deps: ImportDeps, plan: PassPlan, to
     pool: deps.pool,
     list: {
       jobId: job.jobId, name: job.list.name, ownerId: job.list.ownerId, metadata: job.list.metadata,
-      sourceKey: deps.source.name, sourceBytes: totalBytes,
+      sourceKey: deps.source.name, sourceBytes: totalBytes, fileName: job.source?.fileName,
     },
     copy: COPY_BATCHES,
     stallMs: limits.PG_STALL_TIMEOUT_MS,
   });
   if (!sink) return (await importedList(job, deps))!;
-  const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal) : undefined;
+  const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal, detected.delimiter) : undefined;
   try {
     const rows = new RecordsToCopy(
       {
@@ -344,9 +346,15 @@ function importErrorOf(err: unknown, signal: AbortSignal | undefined): ImportErr
   return signal?.aborted ? shuttingDown(err) : toImportError(err);
 }
 
-function prefixFileName(err: ImportError, name: string): ImportError {
+/**
+ * Names the file in the message as its user knows it: by `fileName` when the app gave one, which
+ * also replaces the storage key wherever a lower layer quoted it (DESIGN §3).
+ */
+function prefixFileName(err: ImportError, key: string, fileName?: string): ImportError {
+  const name = fileName ?? key;
   if (err.message.startsWith(`"${name}"`)) return err;
-  return new ImportError(err.code, `"${name}": ${err.message}`, {
+  const message = fileName === undefined ? err.message : err.message.replaceAll(`"${key}"`, `"${fileName}"`);
+  return new ImportError(err.code, `"${name}": ${message}`, {
     cause: err.cause, problems: err.problems, problemCount: err.problemCount, rejectedRows: err.rejectedRows,
   });
 }

@@ -36,6 +36,7 @@ export interface NewList {
   metadata?: Record<string, unknown>;
   sourceKey: string;
   sourceBytes: number;
+  fileName?: string;
 }
 
 /** Inserts the list inside the caller's transaction; undefined when the job id already has one. */

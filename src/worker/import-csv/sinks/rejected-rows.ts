@@ -57,12 +57,12 @@ export function fileReport(path: string): ReportTarget {
 const BOM = '\ufeff';
 /** Report text gathered before it is handed on: one write per this much, not one per row. */
 const FLUSH_CHARS = 64 * 1024;
-const NEEDS_QUOTES = /[",\r\n]/;
-const csvField = (v: string) => (NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+const NEEDS_QUOTES = /["\r\n]/;
+const csvField = (v: string, delimiter: string) => (NEEDS_QUOTES.test(v) || v.includes(delimiter) ? `"${v.replaceAll('"', '""')}"` : v);
 
 /**
  * Every invalid row of an import as CSV (DESIGN §5.4): UTF-8 with a BOM (Excel reads it as
- * UTF-8), the file's header and `row`, `line`, `error`, then each row's cells exactly as parsed,
+ * UTF-8), in the file's own delimiter (a `;` file's user opens it in columns in the same Excel), the file's header and `row`, `line`, `error`, then each row's cells exactly as parsed,
  * quoted where they need it. A row with more cells than the header has its extra cells after
  * `error`, so the header's columns stay aligned. Nothing is written unless a row is rejected:
  * the target is opened at the first one. Memory stays constant: the row path waits on `room()`.
@@ -76,6 +76,7 @@ export class RejectedRowsWriter implements RejectedRowsSink {
   constructor(
     private readonly target: ReportTarget,
     private readonly signal?: AbortSignal,
+    private readonly delimiter: string = ',',
   ) {}
 
   start(header: readonly string[]): void {
@@ -87,14 +88,14 @@ export class RejectedRowsWriter implements RejectedRowsSink {
       this.out = this.target.open(this.signal);
       // Awaited in finish(), raced in room(); never an unhandled rejection in between.
       this.out.done.catch(() => undefined);
-      this.text = `${BOM}${[...this.header, 'row', 'line', 'error'].map(csvField).join(',')}\r\n`;
+      this.text = `${BOM}${[...this.header, 'row', 'line', 'error'].map((v) => csvField(v, this.delimiter)).join(this.delimiter)}\r\n`;
     }
     const width = this.header.length;
     const fields: string[] = [];
-    for (let i = 0; i < width; i++) fields.push(csvField(cells[i] ?? ''));
-    fields.push(rowNumberText(row), rowNumberText(line), csvField(error));
-    for (let i = width; i < cells.length; i++) fields.push(csvField(cells[i]!));
-    this.text += `${fields.join(',')}\r\n`;
+    for (let i = 0; i < width; i++) fields.push(csvField(cells[i] ?? '', this.delimiter));
+    fields.push(rowNumberText(row), rowNumberText(line), csvField(error, this.delimiter));
+    for (let i = width; i < cells.length; i++) fields.push(csvField(cells[i]!, this.delimiter));
+    this.text += `${fields.join(this.delimiter)}\r\n`;
     this.rows++;
     if (this.text.length >= FLUSH_CHARS) this.flush();
   }

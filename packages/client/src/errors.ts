@@ -1,4 +1,4 @@
-import type { StatusDocument } from '../shared/contract.js';
+import type { StatusDocument } from '../../../src/shared/contract.js';
 
 /**
  * The client's errors (it cannot use the server's `shared/errors.ts`: the client loads nothing of

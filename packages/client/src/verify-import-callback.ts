@@ -1,5 +1,5 @@
 import { Receiver } from '@upstash/qstash';
-import { JOB_STATES, type StatusDocument } from '../shared/contract.js';
+import { JOB_STATES, type StatusDocument } from '../../../src/shared/contract.js';
 import { InvalidImportCallbackError } from './errors.js';
 
 /** What the app's callback endpoint received. */

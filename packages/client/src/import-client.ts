@@ -1,6 +1,7 @@
 import { Client } from '@upstash/qstash';
 import { Redis } from '@upstash/redis';
-import { ImportRequest, JobId, statusKey, type ImportRequestInput, type StatusDocument } from '../shared/contract.js';
+import { ImportRequest, JobId, statusKey, type ImportRequestInput, type StatusDocument } from '../../../src/shared/contract.js';
+import { watchCancel, type CancelImportOptions, type CancelResult } from './cancel-outcome.js';
 import { InvalidImportRequestError } from './errors.js';
 import { verifyImportCallback, type ImportCallback, type SigningKeys } from './verify-import-callback.js';
 import { waitForImport, type WaitForImportOptions } from './wait-for-import.js';
@@ -23,7 +24,7 @@ export interface ImportClientOptions {
   statusKeyPrefix?: string;
 }
 
-/** What `requestImport` and `cancelImport` publish. */
+/** What `requestImport` published. */
 export interface Published {
   jobId: string;
   /** QStash's id of the message (the existing one's when `deduplicated`). */
@@ -39,8 +40,12 @@ export interface ImportClient {
    * the same jobId again is safe (QStash drops it within its 10-minute window, the service after).
    */
   requestImport(request: ImportRequestInput): Promise<Published>;
-  /** Asks the service to cancel the job, through QStash (the service's answer is QStash's to handle). */
-  cancelImport(jobId: string): Promise<Published>;
+  /**
+   * Asks the service to cancel the job, through QStash, and resolves with what that did, read
+   * from the status document within `timeoutMs` (default 30 s): `cancelled`, `finished` (too
+   * late) or `unknown` (no such job).
+   */
+  cancelImport(jobId: string, options?: CancelImportOptions): Promise<CancelResult>;
   /** The job's status document as the service stored it, or null (never requested, not delivered yet, or expired). */
   getImportStatus(jobId: string): Promise<StatusDocument | null>;
   /** Polls the status document until the job succeeded, failed or was cancelled, and resolves with it. */
@@ -76,11 +81,12 @@ export function createImportClient(options: ImportClientOptions): ImportClient {
       }
       return publish(IMPORT_PATH, request, parsed.data.jobId, parsed.data.jobId);
     },
-    async cancelImport(jobId) {
+    async cancelImport(jobId, cancelOptions = {}) {
       const parsed = JobId.safeParse(jobId);
       if (!parsed.success) throw new InvalidImportRequestError(parsed.error.issues.map((i) => `jobId: ${i.message}`));
       // ':' cannot occur in a jobId, so no import's deduplication id (its jobId) can equal a cancel's.
-      return publish(CANCEL_PATH, { jobId }, jobId, `cancel:${jobId}`);
+      await publish(CANCEL_PATH, { jobId }, jobId, `cancel:${jobId}`);
+      return watchCancel(getImportStatus, jobId, cancelOptions);
     },
     getImportStatus,
     waitForImport: (jobId, waitOptions) => waitForImport(getImportStatus, jobId, waitOptions),

@@ -1,4 +1,4 @@
-import { isFinalState, type StatusDocument } from '../shared/contract.js';
+import { isFinalState, type StatusDocument } from '../../../src/shared/contract.js';
 import { ImportTimeoutError } from './errors.js';
 
 export interface WaitForImportOptions {
