@@ -92,4 +92,4 @@ function relationshipId(attributes: Record<string, string>): string | undefined 
   return undefined;
 }
 
-export const isTrue = (value: string | undefined) => value === '1' || value === 'true';
+const isTrue = (value: string | undefined) => value === '1' || value === 'true';
