@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { ImportLimits } from '../../../../shared/config.js';
 import type { RecordInput } from '../source-record.js';
-import { withZipArchive } from '../zip-archive.js';
+import { withZipArchive, type ZipArchive } from '../zip-archive.js';
 import { openWorkbook } from './open-workbook.js';
 
 const ZIP_LOCAL_HEADER = Buffer.from('PK\x03\x04', 'latin1');
@@ -26,27 +26,31 @@ export interface WorkbookInputOptions {
  * merged ranges) without a request per part to the bucket.
  */
 export async function withWorkbookRecords<T>(chunks: AsyncIterable<Buffer>, options: WorkbookInputOptions, fn: (input: RecordInput) => Promise<T>): Promise<T> {
+  return withZipArchive(chunks, { maxArchiveBytes: options.limits.MAX_FILE_SIZE, fileName: options.fileName }, async (zip) =>
+    fn(await workbookRecords(zip, options)));
+}
+
+/** The records of an open workbook archive's chosen sheet: what is known before the first row is read, and how the rows stream. */
+export async function workbookRecords(zip: ZipArchive, options: Omit<WorkbookInputOptions, 'fileName'>): Promise<RecordInput> {
   const { limits } = options;
-  return withZipArchive(chunks, { maxArchiveBytes: limits.MAX_FILE_SIZE, fileName: options.fileName }, async (zip) => {
-    const workbook = await openWorkbook(zip, {
-      sheet: options.sheet,
-      skipRows: options.skipRows,
-      maxPartBytes: limits.MAX_INFLATED_BYTES,
-      maxColumns: limits.MAX_COLUMNS,
-      maxRecordBytes: limits.MAX_RECORD_BYTES,
-      maxSharedStringsBytes: limits.MAX_SHARED_STRINGS_BYTES,
-    });
-    let inflated = 0;
-    const decodeStats = { sawNul: false };
-    return fn({
-      // The parts are UTF-8 XML; a report of rejected rows is written comma-separated.
-      detected: { encoding: 'utf-8', encodingConfidence: 1, delimiter: ',' },
-      preview: { sheet: workbook.sheet, sheets: workbook.sheets },
-      leadingLines: options.skipRows,
-      csvOptions: undefined,
-      decodeStats,
-      bytes: () => Math.round(options.totalBytes * Math.min(1, inflated / Math.max(1, workbook.partBytes))),
-      feed: (rows, out) => pipeline(workbook.records(decodeStats, (n) => (inflated = n)), rows, out, { signal: options.signal }),
-    });
+  const workbook = await openWorkbook(zip, {
+    sheet: options.sheet,
+    skipRows: options.skipRows,
+    maxPartBytes: limits.MAX_INFLATED_BYTES,
+    maxColumns: limits.MAX_COLUMNS,
+    maxRecordBytes: limits.MAX_RECORD_BYTES,
+    maxSharedStringsBytes: limits.MAX_SHARED_STRINGS_BYTES,
   });
+  let inflated = 0;
+  const decodeStats = { sawNul: false };
+  return {
+    // The parts are UTF-8 XML; a report of rejected rows is written comma-separated.
+    detected: { encoding: 'utf-8', encodingConfidence: 1, delimiter: ',' },
+    preview: { sheet: workbook.sheet, sheets: workbook.sheets },
+    leadingLines: options.skipRows,
+    csvOptions: undefined,
+    decodeStats,
+    bytes: () => Math.round(options.totalBytes * Math.min(1, inflated / Math.max(1, workbook.partBytes))),
+    feed: (rows, out) => pipeline(workbook.records(decodeStats, (n) => (inflated = n)), rows, out, { signal: options.signal }),
+  };
 }
