@@ -63,8 +63,12 @@ const Jobs = z.object({
  */
 const callbackPrefix = z
   .string()
-  .refine((p) => URL.canParse(p) && /^https?:$/.test(new URL(p).protocol) && p.startsWith(`${new URL(p).origin}/`), {
-    message: 'each prefix must be an http(s) URL with a path, such as https://app.example.com/ (ending the host with "/")',
+  .refine((prefix) => {
+    // `:*/` (any port, see callback-url.ts) is checked as one port would be.
+    const p = prefix.replace(':*/', ':1/');
+    return URL.canParse(p) && /^https?:$/.test(new URL(p).protocol) && p.startsWith(`${new URL(p).origin}/`);
+  }, {
+    message: 'each prefix must be an http(s) URL with a path, such as https://app.example.com/ (ending the host with "/"); its port may be * (any port)',
   });
 
 /**
@@ -172,6 +176,38 @@ const Worker = Base.extend(Redis.shape)
     ...whenParsed('PG_POOL_MAX', 'WORKER_CONCURRENCY'),
   });
 
+/**
+ * `npm run dev` (scripts/dev.ts): the local database and Redis by default, and the ports of the
+ * api and the stand-ins. A service the environment (or .env) names is used instead of its
+ * stand-in: S3 when S3_ENDPOINT or R2_ACCOUNT_ID is set, QStash with QSTASH_TOKEN, Upstash with
+ * UPSTASH_REDIS_REST_URL.
+ */
+const Dev = z.object({
+  DATABASE_URL: nonEmpty('postgres://postgres@127.0.0.1:5432/csv_import_dev').pipe(z.string().url()),
+  REDIS_URL: nonEmpty('redis://127.0.0.1:6379').pipe(z.string().url()),
+  /** The api's port; the S3, QStash and Upstash stand-ins take the next three. 0: free ports. */
+  DEV_PORT: int(0, 3100),
+  /** Where the app's settings are written (dotenv). */
+  DEV_APP_ENV_FILE: nonEmpty('.dev/app.env'),
+  PUBLIC_URL: optionalString.pipe(z.string().url().optional()),
+  R2_ACCOUNT_ID: optionalString,
+  S3_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+  R2_ACCESS_KEY_ID: optionalString,
+  R2_SECRET_ACCESS_KEY: optionalString,
+  R2_BUCKET_NAME: optionalString,
+  QSTASH_TOKEN: optionalString,
+  QSTASH_URL: nonEmpty('https://qstash.upstash.io').pipe(z.url({ protocol: /^https?$/ })),
+  QSTASH_CURRENT_SIGNING_KEY: optionalString,
+  QSTASH_NEXT_SIGNING_KEY: optionalString,
+  UPSTASH_REDIS_REST_URL: optionalString.pipe(z.string().url().optional()),
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  STATUS_KEY_PREFIX: optionalString.transform((v) => v ?? DEFAULT_STATUS_KEY_PREFIX),
+  /** A developer's app may take its callbacks on any local port. */
+  CALLBACK_URL_PREFIXES: nonEmpty('http://127.0.0.1:*/,http://localhost:*/'),
+  /** Ctrl-C stops everything within 10 s: a running import gets 3 s, then rolls back. */
+  SHUTDOWN_TIMEOUT_MS: nonEmpty('3000'),
+});
+
 const Migrate = Base;
 const ImportFile = Base.extend(Limits.shape);
 
@@ -179,6 +215,7 @@ export type ApiConfig = z.infer<typeof Api>;
 export type WorkerConfig = z.infer<typeof Worker>;
 export type MigrateConfig = z.infer<typeof Migrate>;
 export type ImportFileConfig = z.infer<typeof ImportFile>;
+export type DevConfig = z.infer<typeof Dev>;
 export type ImportLimits = z.infer<typeof Limits>;
 /** The limits when nothing is configured: what tests and the bench import with. */
 export const DEFAULT_IMPORT_LIMITS: ImportLimits = Limits.parse({});
@@ -207,6 +244,11 @@ export const loadWorkerConfig = (env: Env = process.env): WorkerConfig => parseC
 export const loadMigrateConfig = (env: Env = process.env): MigrateConfig => parseConfig(Migrate, env);
 export const loadImportFileConfig = (env: Env = process.env): ImportFileConfig =>
   parseConfig(ImportFile, env);
+/** The dev settings, and the whole environment for the processes `npm run dev` starts to inherit. */
+export const loadDevConfig = (env: Env = process.env): { config: DevConfig; inherited: Env } => ({
+  config: parseConfig(Dev, env),
+  inherited: { ...env },
+});
 
 /** For process entries: print every problem and exit 1, instead of a stack trace. */
 export function loadOrExit<T>(load: () => T): T {

@@ -59,7 +59,7 @@ const ERROR_CODES: Record<number, string> = {
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding'];
 
 /** An HTTP proxy in front of a path-style S3 endpoint that misbehaves per object key on demand. */
-export async function startFaultyProxy(target: { host: string; port: number; bucket: string }): Promise<FaultyProxy> {
+export async function startFaultyProxy(target: { host: string; port: number; bucket: string }, port = 0): Promise<FaultyProxy> {
   const faults = new Map<string, Fault>();
   const hits = new Map<string, number>();
   const pending = new Map<string, Set<Promise<void>>>();
@@ -119,11 +119,11 @@ export async function startFaultyProxy(target: { host: string; port: number; buc
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await listen(server);
-  const { port } = server.address() as AddressInfo;
+  await listen(server, port);
+  const { port: listening } = server.address() as AddressInfo;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${listening}`,
     faults: {
       set: (key, fault) => void faults.set(key, { ...fault }),
       clear: (key) => (key === undefined ? faults.clear() : void faults.delete(key)),

@@ -188,3 +188,23 @@ describe('the QStash stand-in, driven by the real @upstash/qstash Client', () =>
     expect(delivered(path)).toEqual([]);
   });
 });
+
+describe('the QStash stand-in for npm run dev (localDestinationsOnly)', () => {
+  it('delivers to 127.0.0.1 and localhost, and refuses any other destination with a 400 naming it', async () => {
+    const local = await startQstashServer({ token: TOKEN, signingKey: CURRENT, localDestinationsOnly: true });
+    try {
+      const sdk = new Client({ token: TOKEN, baseUrl: local.url, retry: false, devMode: false });
+      const path = uniquePath('local');
+      await sdk.publishJSON({ url: `${endpoint.url}${path}`, body: { n: 1 } });
+      await sdk.publishJSON({ url: `${endpoint.url.replace('127.0.0.1', 'localhost')}${path}`, body: { n: 2 } });
+      await expect(sdk.publishJSON({ url: 'https://app.example.test/hooks', body: {} })).rejects.toThrow(
+        /delivers only to http:\/\/127\.0\.0\.1:… and http:\/\/localhost:…, not to https:\/\/app\.example\.test/,
+      );
+      await local.idle();
+      expect(delivered(path).map((r) => JSON.parse(r.body))).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(local.messages()).toHaveLength(2);
+    } finally {
+      await local.stop();
+    }
+  });
+});

@@ -22,6 +22,10 @@ export interface QstashServerOptions {
   route?: (destination: string) => string;
   /** A destination that has not answered after this long has failed (and is retried); default 10 s. */
   deliveryTimeoutMs?: number;
+  /** Refuse (400) destinations off this machine: `npm run dev` must not post a user's data anywhere else. */
+  localDestinationsOnly?: boolean;
+  /** Default 0: any free port. */
+  port?: number;
 }
 
 export interface DeliveryAttempt {
@@ -105,7 +109,7 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await listen(server, 0);
+  await listen(server, options.port ?? 0);
   const { port } = server.address() as AddressInfo;
 
   function publish(req: http.IncomingMessage, body: Buffer): { status: number; body: unknown } {
@@ -126,9 +130,11 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
       ? `${refused} is not emulated by the test stand-in`
       : !destination
         ? 'invalid destination: an http or https URL is needed'
-        : !Number.isInteger(retries) || retries < 0
-          ? 'Upstash-Retries must be a non-negative integer'
-          : undefined;
+        : options.localDestinationsOnly && !isLocal(destination)
+          ? `this QStash stand-in delivers only to http://127.0.0.1:… and http://localhost:…, not to ${new URL(destination).origin}`
+          : !Number.isInteger(retries) || retries < 0
+            ? 'Upstash-Retries must be a non-negative integer'
+            : undefined;
     if (problem || !destination) {
       record(400);
       return { status: 400, body: { error: problem } };
@@ -248,6 +254,11 @@ function parseDestination(raw: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function isLocal(destination: string): boolean {
+  const { protocol, hostname } = new URL(destination);
+  return protocol === 'http:' && (hostname === '127.0.0.1' || hostname === 'localhost');
 }
 
 function lowerCaseHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {

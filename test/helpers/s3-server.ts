@@ -21,6 +21,10 @@ export interface S3TestServer {
 
 export interface S3ServerOptions {
   idleTimeoutMs?: number;
+  /** Default: a fresh `test-…` name. */
+  bucket?: string;
+  /** The endpoint's port; default 0, any free one. */
+  port?: number;
 }
 
 /**
@@ -29,9 +33,9 @@ export interface S3ServerOptions {
  */
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3TestServer> {
   const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  const bucket = `test-${randomBytes(6).toString('hex')}`;
+  const bucket = options.bucket ?? `test-${randomBytes(6).toString('hex')}`;
   fauxqs.createBucket(bucket);
-  const proxy = await startFaultyProxy({ host: '127.0.0.1', port: fauxqs.port, bucket });
+  const proxy = await startFaultyProxy({ host: '127.0.0.1', port: fauxqs.port, bucket }, options.port);
   const config: StorageConfig = {
     R2_ACCOUNT_ID: undefined,
     S3_ENDPOINT: proxy.endpoint,

@@ -35,7 +35,7 @@ const REFUSED = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'MONITOR', 'MU
  * The Upstash Redis REST protocol (PROTOCOLS.md) over a real Redis, for @upstash/redis to talk to
  * unchanged: POST / (one command), /pipeline, /multi-exec; Bearer token; base64 answers on request.
  */
-export async function startUpstashServer(options: { redisUrl: string; token: string }): Promise<UpstashTestServer> {
+export async function startUpstashServer(options: { redisUrl: string; token: string; port?: number }): Promise<UpstashTestServer> {
   // RESP2: ioredis 6 defaults to RESP3, whose maps and doubles are not what Upstash answers with.
   const redis = new Redis(options.redisUrl, { protocol: 2, maxRetriesPerRequest: 1, lazyConnect: true });
   // While Redis is down (the restart tests) commands fail and are answered as errors; without a
@@ -60,7 +60,7 @@ export async function startUpstashServer(options: { redisUrl: string; token: str
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await listen(server, 0);
+  await listen(server, options.port ?? 0);
   const { port } = server.address() as AddressInfo;
 
   async function answer(req: http.IncomingMessage, path: string): Promise<unknown> {

@@ -119,6 +119,18 @@ describe('isAllowedCallbackUrl', () => {
     expect(isAllowedCallbackUrl(url, [APP])).toBe(allowed);
   });
 
+  it.each([
+    ['http://localhost:4000/webhooks/csv-import', true],
+    ['http://localhost:80/x', false], // the parser drops the scheme's own port, and then there is none
+    ['http://localhost/x', false],
+    ['http://localhost.evil.test:4000/x', false],
+    ['http://localhost:4000@evil.test/x', false],
+    ['http://localhost:4000/x/../y', true],
+    ['https://localhost:4000/x', false],
+  ])('a prefix with any port (http://localhost:*/): %s → %s', (url, allowed) => {
+    expect(isAllowedCallbackUrl(url, ['http://localhost:*/'])).toBe(allowed);
+  });
+
   it('allows nothing without prefixes', () => {
     expect(isAllowedCallbackUrl(`${APP}x`, [])).toBe(false);
   });

@@ -149,6 +149,12 @@ describe('configuration', () => {
     }
   });
 
+  it('takes a callback prefix whose port is *, and still refuses one without a path', () => {
+    expect(loadWorkerConfig({ ...workerEnv, CALLBACK_URL_PREFIXES: 'http://127.0.0.1:*/,http://localhost:*/hooks/' }).CALLBACK_URL_PREFIXES).toEqual(['http://127.0.0.1:*/', 'http://localhost:*/hooks/']);
+    const problems = problemsOf(() => loadWorkerConfig({ ...workerEnv, CALLBACK_URL_PREFIXES: 'http://localhost:*' }));
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['CALLBACK_URL_PREFIXES.0']);
+  });
+
   it('refuses a callback prefix without a path, which would let any host that starts alike through', () => {
     const problems = problemsOf(() => loadWorkerConfig({ ...workerEnv, CALLBACK_URL_PREFIXES: 'https://app.test/ok/,https://app.test', CALLBACK_URL: 'not a url' }));
     expect(problems.map((p) => p.split(':')[0])).toEqual(['CALLBACK_URL', 'CALLBACK_URL_PREFIXES.1']);
