@@ -34,10 +34,10 @@ const Limits = z.object({
   MAX_COLUMNS: int(1, 1000),
   MAX_RECORD_BYTES: int(1024, 1024 * 1024),
   MAX_ROWS: optionalInt(1),
+  /** What a compressed file may inflate to (DESIGN §5.6): a gzip bomb stops here, or sooner by its ratio. */
+  MAX_INFLATED_BYTES: int(1, 2 * 1024 * 1024 * 1024),
   /** An import waiting this long on PostgreSQL with nothing taken fails the attempt (retried). */
   PG_STALL_TIMEOUT_MS: int(100, 60_000),
-  /** The bytes one zip entry (a workbook's part) may inflate to: a zip bomb is FILE_TOO_LARGE (DESIGN §5.6). */
-  MAX_INFLATED_BYTES: int(1, 2 * 1024 * 1024 * 1024),
   /** What a workbook's shared-strings table, held in memory while its sheet is read, may take (DESIGN §5.7). */
   MAX_SHARED_STRINGS_BYTES: int(1, 128 * 1024 * 1024),
 });

@@ -193,6 +193,20 @@ export const FINAL_STATES = ['succeeded', 'failed', 'cancelled'] as const satisf
 export type FinalState = (typeof FINAL_STATES)[number];
 export const isFinalState = (state: JobState): state is FinalState => (FINAL_STATES as readonly JobState[]).includes(state);
 
+/** What an imported file was (DESIGN §5.6): text, or a workbook. */
+export const FILE_TYPES = ['csv', 'xlsx'] as const;
+export type FileType = (typeof FILE_TYPES)[number];
+/** How the stored object was compressed around the file that was read. */
+export const COMPRESSIONS = ['gzip', 'zip'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+/** What a refused file was found to be (`error.fileType` with UNSUPPORTED_FILE_TYPE). */
+export const REFUSED_FILE_TYPES = [
+  'xlsx', 'xls', 'xlsb', 'ods', 'pdf', 'png', 'jpeg', 'gif', 'webp', 'tiff', 'bmp', 'heic',
+  'docx', 'doc', 'odt', 'rtf', 'pptx', 'ppt', 'odp', 'zip', 'gzip', '7z', 'rar', 'bzip2', 'xz', 'zstd', 'tar',
+  'sqlite', 'executable', 'binary',
+] as const;
+export type RefusedFileType = (typeof REFUSED_FILE_TYPES)[number];
+
 export interface ColumnInfo {
   key: string;
   name: string;
@@ -229,6 +243,9 @@ export interface ImportResult {
   /** How sure the encoding is, 0–1 (1: a BOM, a declared encoding, or text only one encoding reads). */
   encodingConfidence?: number;
   delimiter?: string;
+  /** What the file was, and how it was compressed, if it was; absent when the result comes from an earlier attempt. */
+  fileType?: FileType;
+  compression?: Compression;
   problems?: StatusProblem[];
   problemCount?: number;
   rejectedRows?: RejectedRowsReport;
@@ -239,6 +256,8 @@ export interface ImportResult {
  * (DESIGN §3); `sampleRows` are the first rows exactly as they will be stored.
  */
 export interface ImportPreview {
+  fileType: FileType;
+  compression?: Compression;
   encoding: string;
   encodingConfidence: number;
   delimiter: string;
@@ -282,6 +301,8 @@ export interface StatusDocument {
     rejectedRows?: RejectedRowsReport;
     /** For `REQUEST_INVALID`: the zod issues that refused the request (DESIGN §3). */
     issues?: RequestIssue[];
+    /** With UNSUPPORTED_FILE_TYPE: what the file was found to be. */
+    fileType?: string;
   };
   queuedAt: string;
   startedAt?: string;

@@ -27,13 +27,13 @@ export const PERMANENT_CODES = [
   'STALLED',
   // The main app cancelled the job (POST /qstash/cancel): never retried, nothing committed.
   'CANCELLED',
+  // The api refused the request after its signature checked out; the status document says why (DESIGN §3).
+  'REQUEST_INVALID',
   // Not a file this service reads (DESIGN §5.6): a PDF, an image, an .xls, a binary file.
   'UNSUPPORTED_FILE_TYPE',
   // Workbooks (DESIGN §5.7): a sheet csv.sheet names that is not there; a cell holding an error (#N/A) or no value.
   'SHEET_NOT_FOUND',
   'CELL_ERROR',
-  // The api refused the request after its signature checked out; the status document says why (DESIGN §3).
-  'REQUEST_INVALID',
 ] as const;
 
 export const TRANSIENT_CODES = [

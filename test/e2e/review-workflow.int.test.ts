@@ -34,7 +34,7 @@ describe('reviewing an import through the service', () => {
     expect(doc.result).toMatchObject({ dryRun: true, rows: 2, alreadyImported: false });
     expect(doc.result).not.toHaveProperty('listId');
     expect(doc.preview).toEqual({
-      encoding: 'utf-8', encodingConfidence: expect.any(Number), delimiter: ',', header: ['Email', 'Name'],
+      fileType: 'csv', encoding: 'utf-8', encodingConfidence: expect.any(Number), delimiter: ',', header: ['Email', 'Name'],
       columns: [{ key: 'email', name: 'Email', type: 'string' }, { key: 'name', name: 'Name', type: 'string' }],
       sampleRows: [{ email: 'a@x.org', name: 'Ann' }, { email: 'b@x.org', name: 'Bo' }],
     });

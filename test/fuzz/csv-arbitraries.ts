@@ -128,7 +128,7 @@ export const csvSpec: fc.Arbitrary<CsvSpec> = fc.integer({ min: 1, max: 6 }).cha
 /** What the engine must store for a file: the generator's table, NULs removed. */
 export type Expected =
   | { ok: true; names: string[]; rows: string[][]; nulRemoved: number }
-  | { ok: false; code: 'EMPTY_FILE' };
+  | { ok: false; code: 'EMPTY_FILE' | 'UNSUPPORTED_FILE_TYPE' };
 
 export interface RenderedCsv {
   bytes: Buffer;
@@ -153,8 +153,21 @@ export function renderCsv(spec: CsvSpec): RenderedCsv {
       header: spec.header,
       skipRows: spec.preamble.length,
     },
-    expected: expectedTable(spec.header ? spec.names.cells : undefined, rows.map((r) => r.cells)),
+    expected: notText(bytes, spec.encoding)
+      ? { ok: false, code: 'UNSUPPORTED_FILE_TYPE' }
+      : expectedTable(spec.header ? spec.names.cells : undefined, rows.map((r) => r.cells)),
   };
+}
+
+/**
+ * The rule docs/FILES.md states: outside UTF-16, a first 64 KiB holding more than 3 control
+ * bytes (not tab, LF, VT, FF, CR, ESC or 0x1a; DEL counts), and more than 1% of it, is not text.
+ */
+function notText(bytes: Buffer, encoding: TextEncoding): boolean {
+  if (encoding.startsWith('utf-16')) return false;
+  const head = bytes.subarray(0, 64 * 1024);
+  const count = head.filter((b) => (b < 0x20 && ![0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1a, 0x1b].includes(b)) || b === 0x7f).length;
+  return count > 3 && count > head.length / 100;
 }
 
 /** Preamble lines; a CR before a blank LF line would make one CRLF of two lines, so it is an LF. */
@@ -315,8 +328,8 @@ const hostileLimits: fc.Arbitrary<ImportLimits> = fc.record({
   MAX_COLUMNS: fc.constantFrom(1_000, 1_000, 3, 40),
   MAX_RECORD_BYTES: fc.constantFrom(1024 * 1024, 1024 * 1024, 1_024, 8_192),
   MAX_ROWS: fc.constantFrom(undefined, undefined, undefined, 1, 5),
-  PG_STALL_TIMEOUT_MS: fc.constant(DEFAULT_IMPORT_LIMITS.PG_STALL_TIMEOUT_MS),
   MAX_INFLATED_BYTES: fc.constant(DEFAULT_IMPORT_LIMITS.MAX_INFLATED_BYTES),
+  PG_STALL_TIMEOUT_MS: fc.constant(DEFAULT_IMPORT_LIMITS.PG_STALL_TIMEOUT_MS),
   MAX_SHARED_STRINGS_BYTES: fc.constant(DEFAULT_IMPORT_LIMITS.MAX_SHARED_STRINGS_BYTES),
 });
 

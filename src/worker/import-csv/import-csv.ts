@@ -3,7 +3,7 @@ import { CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type pg from 'pg';
 import type { ImportLimits } from '../../shared/config.js';
-import type { ColumnSpec, CsvOptions, ImportPreview, ImportResult, Progress, UnmappedColumns } from '../../shared/contract.js';
+import type { ColumnSpec, Compression, CsvOptions, FileType, ImportPreview, ImportResult, Progress, UnmappedColumns } from '../../shared/contract.js';
 import type { Db } from '../../shared/db/client.js';
 import { ImportError, toImportError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -17,8 +17,8 @@ import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import type { RecordInput } from './sources/source-record.js';
 import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
-import { encryptedWorkbook, isEncryptedWorkbook } from './sources/workbook/encrypted-workbook.js';
-import { isZipArchive, withWorkbookRecords } from './sources/workbook/workbook-records.js';
+import { withFileContent } from './sources/open-file.js';
+import { workbookRecords } from './sources/workbook/workbook-records.js';
 import { withStatementTimeout } from './sinks/statement-timeout.js';
 
 export interface ImportJob {
@@ -136,8 +136,19 @@ async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Pro
     bytes = n;
   };
   const chunks = guardSource(stream, { maxBytes: limits.MAX_FILE_SIZE, idleTimeoutMs: deps.idleTimeoutMs, onBytes });
+  const opening = {
+    name: deps.source.name, storedBytes: totalBytes, declaredEncoding: job.csv.encoding,
+    maxFileBytes: limits.MAX_FILE_SIZE, maxInflatedBytes: limits.MAX_INFLATED_BYTES,
+  };
   try {
-    return await readAndWrite(job, deps, plan, { chunks, totalBytes, bytes: () => bytes });
+    return await withFileContent(chunks, opening, async (content) => {
+      if (!content.workbook) {
+        const { chunks: text, ...file } = content;
+        return readAndWrite(job, deps, plan, { chunks: text, file, totalBytes, bytes: () => bytes });
+      }
+      const workbook = { sheet: job.csv.sheet, skipRows: job.csv.skipRows, limits, totalBytes, signal };
+      return writeRecords(job, deps, plan, totalBytes, await workbookRecords(content.workbook, workbook));
+    });
   } finally {
     // Ends the download (and frees its socket) however the pass ended.
     await chunks.return(undefined);
@@ -155,7 +166,10 @@ async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Pro
 const COPY_BATCHES = { batchBytes: 16 * CHUNK_BYTES, aheadBytes: 2 * CHUNK_BYTES };
 
 interface OpenStream {
+  /** The text's bytes: the stored object's, or what its compression holds. */
   chunks: AsyncGenerator<Buffer>;
+  file: { fileType: FileType; compression?: Compression };
+  /** The stored object's size; progress counts its bytes. */
   totalBytes: number;
   bytes(): number;
 }
@@ -165,11 +179,6 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   const { chunks, totalBytes } = input;
   const first = await readSample(chunks);
   if (first.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty');
-  if (isEncryptedWorkbook(first.sample)) throw encryptedWorkbook();
-  if (isZipArchive(first.sample)) {
-    const options = { fileName: deps.source.name, sheet: job.csv.sheet, skipRows: job.csv.skipRows, limits, totalBytes, signal };
-    return withWorkbookRecords(concat(first.sample, first.rest), options, (records) => writeRecords(job, deps, plan, totalBytes, records));
-  }
 
   const encoding = plan.encoding ?? (await detectEncoding(first.sample, { declared: job.csv.encoding, locale: job.csv.locale, wholeFile: !first.rest }));
   // Excel's `sep=X` first line is never a row; the delimiter it names yields to one the job names.
@@ -180,7 +189,7 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   const delimiter = named ?? sniffDelimiter(sampleText(sample, encoding, leadingLines), job.csv.quote, rest === undefined);
   const stats: DecodeStats = { sawNul: false };
   return writeRecords(job, deps, plan, totalBytes, {
-    detected: { encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter },
+    detected: { ...input.file, encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter },
     leadingLines,
     csvOptions: csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines),
     decodeStats: stats,
@@ -355,6 +364,6 @@ function prefixFileName(err: ImportError, key: string, fileName?: string): Impor
   if (err.message.startsWith(`"${name}"`)) return err;
   const message = fileName === undefined ? err.message : err.message.replaceAll(`"${key}"`, `"${fileName}"`);
   return new ImportError(err.code, `"${name}": ${message}`, {
-    cause: err.cause, problems: err.problems, problemCount: err.problemCount, rejectedRows: err.rejectedRows,
+    cause: err.cause, problems: err.problems, problemCount: err.problemCount, rejectedRows: err.rejectedRows, fileType: err.fileType,
   });
 }

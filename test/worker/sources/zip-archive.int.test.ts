@@ -1,33 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ImportError } from '../../../src/shared/errors.js';
+import { withSpooledFile } from '../../../src/worker/import-csv/sources/spooled-file.js';
 import { withZipArchive, type ZipArchive } from '../../../src/worker/import-csv/sources/zip-archive.js';
+import { removeMadeFiles, zipOf } from '../../helpers/made-files.js';
 import { createTempDir } from '../../helpers/temp-csv.js';
 
 /** The zip access both the file-kind check and the workbook reader use, on archives Info-ZIP's `zip` writes. */
 
 const temp = createTempDir();
-afterAll(() => temp.remove());
-
-/** A zip written by the `zip` command from the given files (path inside the archive → content), folders as entries. */
-function zipOf(files: Record<string, string | Buffer>, name = `a-${Math.random().toString(36).slice(2)}.zip`): Buffer {
-  const dir = createTempDir();
-  try {
-    for (const [path, content] of Object.entries(files)) {
-      execFileSync('mkdir', ['-p', join(dir.dir, path, '..')]);
-      dir.write(content, path);
-    }
-    const out = join(temp.dir, name);
-    const tops = [...new Set(Object.keys(files).map((p) => p.split('/')[0]!))];
-    execFileSync('zip', ['-q', '-r', out, ...tops], { cwd: dir.dir });
-    return readFileSync(out);
-  } finally {
-    dir.remove();
-  }
-}
+afterAll(() => {
+  temp.remove();
+  removeMadeFiles();
+});
 
 async function* chunksOf(bytes: Buffer, size = 1000): AsyncGenerator<Buffer> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -87,14 +75,16 @@ describe('withZipArchive', () => {
     expect(err).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', fileType: 'zip', message: expect.stringContaining('"secret.csv" in this zip archive is password-protected') });
   });
 
-  it('removes the spooled file once the archive is given back', async () => {
-    const bytes = zipOf({ 'a.csv': 'a\n' });
-    const { readdirSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const spools = () => readdirSync(tmpdir()).filter((n) => n.startsWith('csv-import-spool-'));
-    const before = new Set(spools());
-    const during = await open(bytes, async () => spools().filter((n) => !before.has(n)));
-    expect(during).toHaveLength(1);
-    expect(spools()).not.toContain(during[0]);
+  it('removes the spooled file however the borrower ends', async () => {
+    let seen = '';
+    const seenExists = await withSpooledFile(chunksOf(Buffer.from('a\n')), 100, async (path) => ((seen = path), existsSync(path)));
+    expect(seenExists).toBe(true);
+    expect(existsSync(seen)).toBe(false);
+    const err = await withSpooledFile(chunksOf(Buffer.from('a\n')), 100, async (path) => {
+      seen = path;
+      throw new Error('the borrower failed');
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: 'the borrower failed' });
+    expect(existsSync(seen)).toBe(false);
   });
 });

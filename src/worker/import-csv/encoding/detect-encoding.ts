@@ -71,7 +71,7 @@ async function legacy(sample: Buffer, hints: EncodingHints): Promise<EncodingCho
  * UTF-16 without a BOM: the delimiters, digits and line ends are ASCII, so every other byte is
  * NUL, on one side only. A stray NUL or a run of NUL padding in a UTF-8 file is not that.
  */
-function looksLikeUtf16(sample: Buffer): boolean {
+export function looksLikeUtf16(sample: Buffer): boolean {
   const nuls = [0, 0];
   for (let i = 0; i < sample.length; i++) if (sample[i] === 0) nuls[i % 2]!++;
   const more = Math.max(nuls[0]!, nuls[1]!);

@@ -1,5 +1,6 @@
 import type { Duplex, Writable } from 'node:stream';
 import type { Options as CsvParseOptions } from 'csv-parse';
+import type { Compression, FileType } from '../../../shared/contract.js';
 import type { DecodeStats } from '../encoding/decode.js';
 
 /**
@@ -30,7 +31,7 @@ export interface CellProblem {
  * how its records stream into the row stage. Each kind of file makes one; one path writes them.
  */
 export interface RecordInput {
-  detected: { encoding: string; encodingConfidence: number; delimiter: string };
+  detected: { fileType: FileType; compression?: Compression; encoding: string; encodingConfidence: number; delimiter: string };
   /** What only the preview shows: a workbook's sheets, and the one read. */
   preview?: { sheet: string; sheets: string[] };
   /** Lines before the first record (Excel's `sep=` line and the skipped rows of a CSV). */

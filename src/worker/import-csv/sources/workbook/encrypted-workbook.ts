@@ -1,5 +1,3 @@
-import { ImportError } from '../../../../shared/errors.js';
-
 const OLE2 = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 const ENCRYPTED_PACKAGE = Buffer.from('EncryptedPackage', 'utf16le');
 const DIRECTORY_ENTRY = 128;
@@ -23,9 +21,3 @@ export function isEncryptedWorkbook(sample: Buffer): boolean {
   return sample.includes(ENCRYPTED_PACKAGE);
 }
 
-export const encryptedWorkbook = () =>
-  new ImportError(
-    'UNSUPPORTED_FILE_TYPE',
-    'the workbook is protected with a password, so its cells cannot be read. Open it in Excel, remove the password (File › Info › Protect Workbook › Encrypt with Password, then clear it), save it and upload it again, or save the sheet as CSV',
-    { fileType: 'xlsx' },
-  );
