@@ -21,6 +21,8 @@ export interface BenchOptions extends DatasetSpec {
   beforeRoot?: string;
   /** ours imports with a column plan. */
   plan?: boolean;
+  /** The typed dataset (number, date and email columns, declared): ours against its floor. */
+  typed?: boolean;
   log?: (message: string) => void;
 }
 
@@ -44,14 +46,14 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   await mkdir(logDir, { recursive: true });
   const profileDir = options.profile ? join(dir, 'profiles') : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });
-  const spec = { rows: options.rows, columns: options.columns, seed: options.seed };
+  const spec = { rows: options.rows, columns: options.columns, seed: options.seed, ...(options.typed ? { typed: true } : {}) };
   const dataset = await ensureDataset(spec, { dir, withCopyFile: variants.includes('floor'), log });
   log(`dataset: ${dataset.csvPath} (${(dataset.csvBytes / 1024 ** 2).toFixed(1)} MB)`);
   const s3 = await startBenchS3();
   const session = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const results: VariantResult[] = [];
   try {
-    const key = `bench/${spec.rows}x${spec.columns}-s${spec.seed}.csv`;
+    const key = `bench/${spec.rows}x${spec.columns}-s${spec.seed}${spec.typed ? '-typed' : ''}.csv`;
     await s3.upload(key, dataset.csvPath);
     for (let run = 1; run <= options.runs; run++) {
       for (const variant of variants) {

@@ -9,6 +9,8 @@ export interface ColumnKind {
   name: string;
   key: string;
   json: boolean;
+  /** `--types`: the type the plan declares for the column (DESIGN §5.8); string or json without it. */
+  type?: 'number' | 'date' | 'email';
   value(rng: () => number, row: number): string;
 }
 
@@ -66,10 +68,24 @@ const KINDS: ColumnKind[] = [
   { name: 'Created At', key: 'created_at', json: false, value: (rng) => new Date(1.6e12 + Math.floor(rng() * 1e11)).toISOString() },
 ];
 
+/**
+ * `--types`: the amounts as plain decimals (no leading zeros, which a number column does not
+ * keep), a date column in place of the timestamps, and the e-mail column declared: a number, a
+ * date and an email column of the same file's shape.
+ */
+const TYPED_KINDS: ColumnKind[] = KINDS.map((kind) => {
+  if (kind.key === 'amount') return { ...kind, type: 'number', value: (rng) => (rng() * 100_000).toFixed(2) };
+  if (kind.key === 'created_at') {
+    return { name: 'Created On', key: 'created_on', json: false, type: 'date', value: (rng) => new Date(1.6e12 + Math.floor(rng() * 1e11)).toISOString().slice(0, 10) };
+  }
+  return kind.key === 'e_mail' ? { ...kind, type: 'email' } : kind;
+});
+
 /** Column i (0-based): past the tenth, the kinds repeat as "Notes 2" / notes_2 and so on. */
-export function column(i: number): { name: string; key: string; kind: ColumnKind } {
-  const kind = KINDS[i % KINDS.length]!;
-  const round = Math.floor(i / KINDS.length);
+export function column(i: number, typed = false): { name: string; key: string; kind: ColumnKind } {
+  const kinds = typed ? TYPED_KINDS : KINDS;
+  const kind = kinds[i % kinds.length]!;
+  const round = Math.floor(i / kinds.length);
   return round === 0
     ? { name: kind.name, key: kind.key, kind }
     : { name: `${kind.name} ${round + 1}`, key: `${kind.key}_${round + 1}`, kind };

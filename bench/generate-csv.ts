@@ -22,12 +22,14 @@ export interface DatasetSpec {
   rows: number;
   columns: number;
   seed: number;
+  /** `--types`: number, date and email columns, declared in ours's plan (bench/columns.ts). */
+  typed?: boolean;
 }
 
 export interface ColumnDef {
   name: string;
   key: string;
-  type: 'string' | 'json';
+  type: 'string' | 'json' | 'number' | 'date' | 'email';
 }
 
 export interface Dataset extends DatasetSpec {
@@ -38,26 +40,29 @@ export interface Dataset extends DatasetSpec {
   columnDefs: ColumnDef[];
 }
 
-export function columnDefs(columns: number): ColumnDef[] {
+export function columnDefs(columns: number, typed = false): ColumnDef[] {
   return Array.from({ length: columns }, (_, i) => {
-    const c = column(i);
-    return { name: c.name, key: c.key, type: c.kind.json ? 'json' : 'string' };
+    const c = column(i, typed);
+    return { name: c.name, key: c.key, type: c.kind.type ?? (c.kind.json ? 'json' : 'string') };
   });
 }
 
 /** The cells of data row `row` (1-based), as written to the CSV. */
 export function rowCells(spec: DatasetSpec, row: number): string[] {
   const rng = mulberry32(rowSeed(spec.seed, row));
-  return Array.from({ length: spec.columns }, (_, i) => column(i).kind.value(rng, row));
+  return Array.from({ length: spec.columns }, (_, i) => column(i, spec.typed).kind.value(rng, row));
 }
 
-/** What list_rows.data must hold for a row: strings verbatim, json cells parsed, empty cells "". */
+/**
+ * What list_rows.data must hold for a row: strings verbatim, json cells parsed, empty cells "";
+ * with --types, amounts as numbers (two decimals: a double holds what node-postgres reads back).
+ */
 export function expectedRow(spec: DatasetSpec, row: number): Record<string, unknown> {
   const cells = rowCells(spec, row);
   const out: Record<string, unknown> = {};
   cells.forEach((cell, i) => {
-    const c = column(i);
-    out[c.key] = c.kind.json && cell !== '' ? JSON.parse(cell) : cell;
+    const c = column(i, spec.typed);
+    out[c.key] = c.kind.type === 'number' ? Number(cell) : c.kind.json && cell !== '' ? JSON.parse(cell) : cell;
   });
   return out;
 }
@@ -90,10 +95,10 @@ export interface EnsureOptions {
 /** Generates the dataset into `dir`, or reuses the files a previous run left there. */
 export async function ensureDataset(spec: DatasetSpec, options: EnsureOptions): Promise<Dataset> {
   await mkdir(options.dir, { recursive: true });
-  const base = join(options.dir, `bench-${spec.rows}x${spec.columns}-s${spec.seed}-v${GENERATOR_VERSION}`);
+  const base = join(options.dir, `bench-${spec.rows}x${spec.columns}-s${spec.seed}${spec.typed ? '-typed' : ''}-v${GENERATOR_VERSION}`);
   const csvPath = `${base}.csv`;
   const copyPath = options.withCopyFile ? `${base}.copy` : undefined;
-  const defs = columnDefs(spec.columns);
+  const defs = columnDefs(spec.columns, spec.typed);
   const cached = await readMeta(`${base}.meta.json`);
   if (cached && (!copyPath || cached.hasCopy) && (await exists(csvPath)) && (!copyPath || (await exists(copyPath)))) {
     return { ...spec, csvPath, ...(copyPath ? { copyPath } : {}), csvBytes: cached.csvBytes, columnDefs: defs };

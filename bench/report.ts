@@ -104,7 +104,7 @@ export async function writeResults(name: string, content: Record<string, unknown
 }
 
 export function datasetInfo(dataset: Dataset) {
-  return { rows: dataset.rows, columns: dataset.columns, seed: dataset.seed, csvBytes: dataset.csvBytes };
+  return { rows: dataset.rows, columns: dataset.columns, seed: dataset.seed, csvBytes: dataset.csvBytes, ...(dataset.typed ? { typed: true } : {}) };
 }
 
 async function machine() {

@@ -7,10 +7,13 @@ import { DEFAULT_VARIANTS, VARIANTS, type VariantName, type WorkerMode } from '.
 
 /**
  * npm run bench -- [--rows N] [--columns N] [--runs K] [--seed S] [--variants ours,reference,floor]
- *                  [--worker tsx|dist] [--profile] [--before DIR] [--plan]
+ *                  [--worker tsx|dist] [--profile] [--before DIR] [--plan] [--types]
  * `--before DIR` adds the variant `before`: the worker of another checkout (DIR, with dist/ built,
  * e.g. a `git worktree` of an older commit), interleaved with ours in the same run. `--plan` has
  * ours import with a 10-column plan (aliases, keys, notEmpty on 5); `before` would refuse it.
+ * `--types` then runs ours and the floor once more on the typed file (number, date and email
+ * columns, declared; its floor is the same typed rows pre-rendered), in the same invocation, so
+ * the typed ours/floor stands beside the untyped one.
  * Prints a table of medians and the ratios, and writes every run to bench/results/<timestamp>.json.
  */
 const { values } = parseArgs({
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     before: { type: 'string' },
     plan: { type: 'boolean', default: false },
+    types: { type: 'boolean', default: false },
   },
 });
 
@@ -51,19 +55,23 @@ const options = {
   log: (message: string) => process.stderr.write(`[bench ${(process.uptime()).toFixed(1).padStart(6)} s] ${message}\n`),
 };
 const startedAt = new Date().toISOString();
-const { dataset, results, profiles } = await runBench(options);
-const summary = summarise(results);
-process.stdout.write(`\n${dataset.rows.toLocaleString('en-US')} rows × ${dataset.columns} columns, ${(dataset.csvBytes / 1024 ** 2).toFixed(1)} MB CSV, ${options.runs} runs each (worker via ${options.workerMode})\n\n`);
-process.stdout.write(`${formatTable(summary)}\n${formatWarnings(results)}\n`);
+const untyped = await runBench(options);
+const typed = values.types ? await runBench({ ...options, typed: true, variants: variants.filter((v) => v === 'ours' || v === 'floor'), plan: false }) : undefined;
+const profiles = [...untyped.profiles, ...(typed?.profiles ?? [])];
+const sections = [untyped, ...(typed ? [typed] : [])].map(({ dataset, results }) => {
+  const summary = summarise(results);
+  const title = `${dataset.rows.toLocaleString('en-US')} rows × ${dataset.columns} columns${dataset.typed ? ', typed (number, date, email declared)' : ''}, ${(dataset.csvBytes / 1024 ** 2).toFixed(1)} MB CSV, ${options.runs} runs each (worker via ${options.workerMode})`;
+  process.stdout.write(`\n${title}\n\n${formatTable(summary)}\n${formatWarnings(results)}\n`);
+  return { dataset: datasetInfo(dataset), summary, ratios: ratios(summary), runs: results };
+});
+const [main, typedSection] = sections;
 const path = await writeResults('', {
   command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
   startedAt,
   finishedAt: new Date().toISOString(),
   workerMode: options.workerMode,
-  dataset: datasetInfo(dataset),
-  summary,
-  ratios: ratios(summary),
-  runs: results,
+  ...main!,
+  ...(typedSection ? { typed: typedSection } : {}),
 });
 process.stdout.write(`\nresults: ${path}\n`);
 for (const profile of profiles) process.stdout.write(`\nworker profile ${profile}\n${await summariseProfile(profile)}\n`);

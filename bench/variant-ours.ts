@@ -104,6 +104,7 @@ function jobData(jobId: string, ctx: RunContext): ImportJobData {
   const body = {
     jobId, source: { key: ctx.key }, list: { name: `bench ${ctx.runId}` },
     ...(ctx.plan ? { columns: benchPlan(ctx.dataset.columns) } : {}),
+    ...(ctx.dataset.typed ? { columns: typedPlan(ctx.dataset) } : {}),
   };
   // Checked as the api checks a webhook body, but sent as given: the worker parses it again and
   // fills the same defaults, and the `before` variant's worker (an older contract, refusing
@@ -123,6 +124,11 @@ function benchPlan(columns: number) {
     const { name, key } = column(i);
     return { name: name.toUpperCase(), aliases: [`${name} (old)`, `Legacy ${name}`], key, notEmpty: notEmpty.has(i % 10) };
   });
+}
+
+/** `--types`: the number, date and email columns declared, with no format (`.` decimal, ISO dates). */
+function typedPlan(dataset: RunContext['dataset']) {
+  return dataset.columnDefs.flatMap((c) => (c.type === 'string' || c.type === 'json' ? [] : [{ name: c.name, type: c.type }]));
 }
 
 async function readLoopDelay(path: string): Promise<LoopDelay | undefined> {

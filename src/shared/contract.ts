@@ -59,6 +59,8 @@ export const CsvOptions = z
     skipRows: z.number().int().min(0).max(1_000_000).default(0),
     quote: oneChar.default('"'),
     escape: oneChar.default('"'),
+    /** `"lossless"`: undeclared columns take the type the sample proves, where no value changes in meaning (DESIGN §5.8). */
+    inferTypes: z.enum(['none', 'lossless']).default('none'),
     /** Which sheet of a workbook: its name, or its 1-based position among the tabs (DESIGN §5.7). */
     sheet: z.union([z.string().min(1).max(31), z.number().int().min(1).max(65_535)]).optional(),
   })
@@ -73,8 +75,46 @@ function isLocaleTag(tag: string): boolean {
   }
 }
 
-export const COLUMN_TYPES = ['string', 'json'] as const;
+export const COLUMN_TYPES = ['string', 'json', 'number', 'integer', 'boolean', 'date', 'datetime', 'time', 'email', 'url', 'uuid'] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+const FORMAT_VALUES_MAX = 100;
+const FormatWord = z.string().min(1).max(100);
+
+/**
+ * How the file spells a typed column's values (DESIGN §5.8): the decimal and group characters
+ * of numbers, whether numbers come with currency or percent signs (`bareNumber: false`), a date
+ * pattern (tokens YYYY YY MM M DD D HH H mm ss), the words for true and false.
+ */
+export const ColumnFormat = z
+  .object({
+    decimalChar: oneChar.refine((c) => !/[0-9+-]/.test(c), 'must not be a digit or a sign').optional(),
+    groupChar: oneChar.refine((c) => !/[0-9+-]/.test(c), 'must not be a digit or a sign').optional(),
+    bareNumber: z.boolean().optional(),
+    pattern: z.string().min(1).max(100).optional(),
+    trueValues: z.array(FormatWord).min(1).max(FORMAT_VALUES_MAX).optional(),
+    falseValues: z.array(FormatWord).min(1).max(FORMAT_VALUES_MAX).optional(),
+  })
+  .strict()
+  .refine((f) => f.decimalChar === undefined || f.decimalChar !== f.groupChar, 'decimalChar and groupChar must differ');
+export type ColumnFormat = z.infer<typeof ColumnFormat>;
+
+/** A bound or an allowed value: a number, or a string in the column's own stored spelling ("2024-03-01", "12.50"). */
+const ConstraintValue = z.union([z.number().finite(), z.string().max(1000)]);
+
+/** Checks on a column's values (DESIGN §5.8); a value that breaks one is a CONSTRAINT_ERROR, a repeat of a unique one DUPLICATE_VALUE. */
+export const ColumnConstraints = z
+  .object({
+    enum: z.array(ConstraintValue).min(1).max(1000).optional(),
+    pattern: z.string().min(1).max(1000).optional(),
+    minimum: ConstraintValue.optional(),
+    maximum: ConstraintValue.optional(),
+    minLength: z.number().int().min(0).optional(),
+    maxLength: z.number().int().min(0).optional(),
+    unique: z.boolean().optional(),
+  })
+  .strict();
+export type ColumnConstraints = z.infer<typeof ColumnConstraints>;
 
 const HeaderName = z.string().min(1).max(1000);
 
@@ -94,8 +134,10 @@ export const ColumnSpec = z
       .refine((v) => !CONTROL.test(v) && !LONE_SURROGATE.test(v), 'must not contain control characters or unpaired surrogates')
       .optional(),
     type: z.enum(COLUMN_TYPES).optional(),
+    format: ColumnFormat.optional(),
     required: z.boolean().optional(),
     notEmpty: z.boolean().optional(),
+    constraints: ColumnConstraints.optional(),
   })
   .strict();
 export type ColumnSpec = z.infer<typeof ColumnSpec>;
@@ -211,6 +253,21 @@ export interface ColumnInfo {
   key: string;
   name: string;
   type: ColumnType;
+  /** How the file spelled the values (typed columns only): what `list_columns.format` holds. */
+  format?: ColumnFormat;
+}
+
+/** The type the sample proves for a column, whether or not it was applied (DESIGN §5.8). */
+export interface SuggestedType {
+  type: ColumnType;
+  format?: ColumnFormat;
+  /** Why the sample cannot decide (day/month order, `.` as decimal or group); the type is then `string`. */
+  ambiguous?: string;
+}
+
+/** A column as the preview shows it: what it is, and what the sample suggests it could be. */
+export interface PreviewColumn extends ColumnInfo {
+  suggested?: SuggestedType;
 }
 
 export interface StatusProblem {
@@ -266,8 +323,11 @@ export interface ImportPreview {
   sheets?: string[];
   /** The header row's cells as in the file (the positional names without a header). */
   header: string[];
-  columns: ColumnInfo[];
+  columns: PreviewColumn[];
+  /** Cells longer than 200 characters are excerpts that say how much was cut. */
   sampleRows: Record<string, unknown>[];
+  /** Fewer rows than the file has are shown: its rows are too wide for more within the document's bound. */
+  sampleRowsCut?: true;
 }
 
 export interface Progress {
@@ -307,7 +367,22 @@ export interface StatusDocument {
   queuedAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** For people to read: the writing host's clock, which orders nothing (DESIGN §3). */
   updatedAt: string;
+  /**
+   * The status store's count of writes to this document, handed out by the store: of two
+   * documents of one job (a callback and a read, say), the one with the higher revision is newer.
+   */
+  revision?: number;
+  /** Which writer wrote it and its write's number, `<writer>:<n>`: how the store keeps one writer's writes in order. */
+  writer?: string;
+  /**
+   * What was shortened to keep the document under 64 KiB (DESIGN §3), in the order it was:
+   * `texts` (cut to excerpts that say so), `preview.sampleRows` (left out), `problems` (the first
+   * few kept; `problemCount` has them all), `preview` (left out), `result.columns` (the first 100;
+   * the list has them all). Absent when nothing was.
+   */
+  shortened?: string[];
 }
 
 export const DEFAULT_STATUS_KEY_PREFIX = 'csv-import:job:';

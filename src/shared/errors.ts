@@ -16,6 +16,10 @@ export const PERMANENT_CODES = [
   'JSON_PARSE_ERROR',
   'ENCODING_ERROR',
   'EMPTY_VALUE',
+  // Typed values (DESIGN §5.8): a value that is not its column's type, breaks a constraint, or repeats a unique one.
+  'TYPE_ERROR',
+  'CONSTRAINT_ERROR',
+  'DUPLICATE_VALUE',
   'INVALID_ROWS',
   // The column plan against the header row (DESIGN §5.2), found before any row is written.
   'MISSING_COLUMNS',

@@ -16,7 +16,7 @@ import { fileSource } from './import-csv/sources/source.js';
 
 const USAGE =
   'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--request REQUEST.json] [--dry-run] [--rejected-rows OUT.csv] ' +
-  '[--delimiter D] [--encoding E] [--locale TAG] [--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote C] [--escape C] [--sheet NAME|N]';
+  '[--delimiter D] [--encoding E] [--locale TAG] [--infer-types none|lossless] [--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote C] [--escape C] [--sheet NAME|N]';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,6 +29,7 @@ const { values, positionals } = parseArgs({
     delimiter: { type: 'string' },
     encoding: { type: 'string' },
     locale: { type: 'string' },
+    'infer-types': { type: 'string' },
     'json-column': { type: 'string', multiple: true },
     'skip-invalid-rows': { type: 'boolean' },
     'no-header': { type: 'boolean' },
@@ -82,6 +83,7 @@ function requestOf(file: Record<string, unknown>, filePath: string): ImportReque
     ...(delimiter !== undefined ? { delimiter } : {}),
     ...(values.encoding !== undefined ? { encoding: values.encoding } : {}),
     ...(values.locale !== undefined ? { locale: values.locale } : {}),
+    ...(values['infer-types'] !== undefined ? { inferTypes: values['infer-types'] } : {}),
     ...(values['no-header'] ? { header: false } : {}),
     ...(values['skip-rows'] !== undefined ? { skipRows: Number(values['skip-rows']) } : {}),
     ...(values.quote !== undefined ? { quote: values.quote } : {}),

@@ -15,7 +15,7 @@ import { startImportOutcome, type ImportOutcomeReport } from './import-outcome.j
 import type { WorkerMetrics } from './metrics.js';
 import { importCsv } from './import-csv/import-csv.js';
 import { runStatus } from './run-status.js';
-import { bucketReport } from './import-csv/sinks/rejected-rows.js';
+import { bucketReport, rejectedRowsKey } from './import-csv/sinks/rejected-rows.js';
 import { s3Source } from './import-csv/sources/s3-source.js';
 
 export interface ImportWorkerContext {
@@ -68,7 +68,7 @@ export function createImportProcessor(ctx: ImportWorkerContext): Processor<Impor
         },
         onBytesRead: outcome.bytesRead,
         onPreview: status.preview,
-        rejectedRows: ctx.config.REJECTED_ROWS_PREFIX ? bucketReport(ctx.storage, `${ctx.config.REJECTED_ROWS_PREFIX}${request.jobId}.csv`) : undefined,
+        rejectedRows: ctx.config.REJECTED_ROWS_PREFIX ? bucketReport(ctx.storage, rejectedRowsKey(ctx.config.REJECTED_ROWS_PREFIX, request.jobId, runNumber(job))) : undefined,
         onStart: async () => {
           // A job cancelled while it waited, or just as this worker took it, never reads its file.
           await cancel.confirmNotCancelled();

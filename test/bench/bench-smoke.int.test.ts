@@ -45,3 +45,27 @@ describe('npm run bench, on a tiny file', () => {
     expect(table).toContain('ours/floor:');
   });
 });
+
+describe('npm run bench --types, on a tiny file', () => {
+  let dir: string;
+  let outcome: BenchOutcome;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'csv-import-bench-typed-'));
+    outcome = await runBench({ rows: 200, columns: 10, seed: 7, runs: 1, dir, typed: true, variants: ['ours', 'floor'] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('declares the number, date and email columns, and ours stores what the floor stores', () => {
+    expect(outcome.dataset.columnDefs.filter((c) => c.type !== 'string' && c.type !== 'json')).toEqual([
+      { name: 'E-mail', key: 'e_mail', type: 'email' },
+      { name: 'Amount', key: 'amount', type: 'number' },
+      { name: 'Created On', key: 'created_on', type: 'date' },
+    ]);
+    expect(outcome.results.map((r) => [r.variant, r.rows])).toEqual([['ours', 200], ['floor', 200]]);
+    for (const r of outcome.results) expect(r.rowsCompared, r.variant).toBeGreaterThanOrEqual(3);
+  });
+});

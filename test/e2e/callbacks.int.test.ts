@@ -7,15 +7,14 @@ import { QSTASH_CANCEL_PATH } from '../../src/api/routes/qstash-cancel.js';
 import { QSTASH_IMPORT_PATH } from '../../src/api/routes/qstash-import.js';
 import type { StatusDocument } from '../../src/shared/contract.js';
 import type { ImportJobData } from '../../src/shared/queues.js';
-import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
+import { postSigned, spawnApi, stopApi, type ApiProcess } from '../helpers/api-process.js';
 import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
 import { recordFigures } from '../helpers/figures.js';
 import { listen } from '../helpers/listen.js';
 import { openImportQueue, type ImportQueueHandle } from '../helpers/import-queue.js';
-import { exited, startWorkers, type StartedWorker } from '../helpers/processes.js';
+import { startWorkers, type StartedWorker } from '../helpers/processes.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { CURRENT_KEY, importRequest, NEXT_KEY, startService, uniqueJobId, type TestService } from '../helpers/service.js';
-import { signQstash } from '../helpers/sign-qstash.js';
 
 // The api and two workers are processes of their own, publishing through the real QStash client to
 // the stand-in, which delivers signed requests to the app's endpoint below, as QStash would.
@@ -58,8 +57,7 @@ beforeAll(async () => {
   workers.push(...(await startWorkers(() => service.spawnWorker(), 2)));
 });
 afterAll(async () => {
-  api?.child.kill('SIGKILL');
-  if (api) await exited(api.child);
+  await stopApi(api);
   await bull?.close();
   await service?.stop();
   await front?.stop();
@@ -101,15 +99,7 @@ async function heldMs(jobId: string, doc: StatusDocument): Promise<number> {
   return job!.finishedOn! - Date.parse(doc.finishedAt!);
 }
 
-function post(path: string, payload: unknown): Promise<Response> {
-  const body = JSON.stringify(payload);
-  const url = `${api.baseUrl}${path}`;
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'upstash-signature': signQstash({ key: CURRENT_KEY, url, body }) },
-    body,
-  });
-}
+const post = (path: string, payload: unknown) => postSigned(api, path, payload);
 
 const workerLines = (msg: RegExp, jobId: string) => workers.flatMap((w) => w.logs.find(msg)).filter((l) => l.jobId === jobId);
 
@@ -127,7 +117,7 @@ describe('completion callbacks', () => {
     expect(doc).toMatchObject({ state: 'succeeded', result: { rows: 300 } });
     expect(request.headers['content-type']).toBe('application/json');
     const published = qstash.publishes().filter((p) => p.destination === callbackUrl);
-    expect(published.map((p) => p.headers['upstash-deduplication-id'])).toEqual([`${jobId}.succeeded`]);
+    expect(published.map((p) => p.headers['upstash-deduplication-id'])).toEqual([`callback:${jobId}:1:succeeded`]);
     expect(received(`/callbacks/default`, jobId)).toEqual([]);
     recordFigures('callbacks', 'callback published', { heldMs: await heldMs(jobId, doc) });
   });
@@ -144,7 +134,28 @@ describe('completion callbacks', () => {
     expect(doc.error?.message).toContain(`uploads/${jobId}.csv`);
     expect(doc).toEqual(await service.status(jobId));
     // Publishes, not messages: QStash would drop a second one by its id, and the app never know.
-    expect(qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `${jobId}.failed`)).toHaveLength(1);
+    expect(qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `callback:${jobId}:1:failed`)).toHaveLength(1);
+  });
+
+  it('delivers a second failed callback when an operator retries a failed job and it fails again', async () => {
+    const jobId = uniqueJobId('callback-retried');
+    const path = `/callbacks/${jobId}?tenant=t1`;
+    expect((await post(QSTASH_IMPORT_PATH, importRequest(jobId, `uploads/${jobId}.csv`, { callbackUrl: callbackUrlOf(jobId) }))).status).toBe(202);
+    await theCallback(path, jobId);
+
+    // What the dashboard's retry does; the file is still missing.
+    await (await queue.getJob(jobId))!.retry('failed');
+    await expect.poll(() => received(path, jobId).length, { timeout: 15_000, interval: 50 }).toBe(2);
+    await settled(jobId);
+
+    const docs = await Promise.all(
+      received(path, jobId).map((r) => verifyImportCallback({ signature: r.headers['upstash-signature'], body: r.body, url: `${app.url}${path}` }, KEYS)),
+    );
+    expect(docs.map((d) => [d.state, d.attempt, d.error?.code])).toEqual([
+      ['failed', 1, 'FILE_NOT_FOUND'],
+      ['failed', 2, 'FILE_NOT_FOUND'],
+    ]);
+    expect(docs[1]).toEqual(await service.status(jobId));
   });
 
   it('delivers a cancelled callback for a running import cancelled through the api', async () => {

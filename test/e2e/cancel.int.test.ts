@@ -7,10 +7,10 @@ import { cancelKey } from '../../src/shared/cancellation.js';
 import type { StatusDocument } from '../../src/shared/contract.js';
 import { createImportQueue, type ImportJobData } from '../../src/shared/queues.js';
 import { createRedis } from '../../src/shared/redis.js';
-import { spawnApi, type ApiProcess } from '../helpers/api-process.js';
+import { postSigned, spawnApi, stopApi, type ApiProcess } from '../helpers/api-process.js';
 import { recordFigures } from '../helpers/figures.js';
-import { exited, startWorkers, type StartedWorker } from '../helpers/processes.js';
-import { CURRENT_KEY, importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
+import { startWorkers, type StartedWorker } from '../helpers/processes.js';
+import { importRequest, startService, uniqueJobId, type TestService } from '../helpers/service.js';
 import { signQstash } from '../helpers/sign-qstash.js';
 
 // The api and the workers are processes of their own, as in production: a cancel reaches the
@@ -34,22 +34,13 @@ beforeAll(async () => {
   workers.push(...(await startWorkers(() => service.spawnWorker(), 2)));
 });
 afterAll(async () => {
-  api?.child.kill('SIGKILL');
-  if (api) await exited(api.child);
+  await stopApi(api);
   await queue?.close();
   redis?.disconnect();
   await service?.stop();
 });
 
-function post(path: string, payload: unknown): Promise<Response> {
-  const body = JSON.stringify(payload);
-  const url = `${api.baseUrl}${path}`;
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'upstash-signature': signQstash({ key: CURRENT_KEY, url, body }) },
-    body,
-  });
-}
+const post = (path: string, payload: unknown) => postSigned(api, path, payload);
 const requestImport = (jobId: string, key: string) => post(QSTASH_IMPORT_PATH, importRequest(jobId, key));
 const cancel = (jobId: string) => post(QSTASH_CANCEL_PATH, { jobId });
 

@@ -35,7 +35,10 @@ describe('reviewing an import through the service', () => {
     expect(doc.result).not.toHaveProperty('listId');
     expect(doc.preview).toEqual({
       fileType: 'csv', encoding: 'utf-8', encodingConfidence: expect.any(Number), delimiter: ',', header: ['Email', 'Name'],
-      columns: [{ key: 'email', name: 'Email', type: 'string' }, { key: 'name', name: 'Name', type: 'string' }],
+      columns: [
+        { key: 'email', name: 'Email', type: 'string', suggested: { type: 'email' } },
+        { key: 'name', name: 'Name', type: 'string', suggested: { type: 'string' } },
+      ],
       sampleRows: [{ email: 'a@x.org', name: 'Ann' }, { email: 'b@x.org', name: 'Bo' }],
     });
     expect(await countAll(service.db.pool)).toEqual(before);
@@ -43,14 +46,14 @@ describe('reviewing an import through the service', () => {
     await expect(service.s3.storage.head(key)).resolves.toMatchObject({ size: expect.any(Number) });
   });
 
-  it('a failing import names its report at REJECTED_ROWS_PREFIX + jobId + .csv, and keeps the preview in the final document', async () => {
+  it('a failing import names its report at REJECTED_ROWS_PREFIX + jobId + .attempt-<n>.csv, and keeps the preview in the final document', async () => {
     const key = await upload('rejected', 'id,email\n1,a@x.org\n2,\n3,c@x.org\n4,  \n');
     const jobId = uniqueJobId('rejected');
     await service.deliver(importRequest(jobId, key, { columns: [{ name: 'email', notEmpty: true }] }));
     const doc = await service.waitForState(jobId, ['failed']);
-    expect(doc.error).toMatchObject({ code: 'EMPTY_VALUE', retryable: false, problemCount: 2, rejectedRows: { key: `rejected/${jobId}.csv`, rows: 2 } });
+    expect(doc.error).toMatchObject({ code: 'EMPTY_VALUE', retryable: false, problemCount: 2, rejectedRows: { key: `rejected/${jobId}.attempt-1.csv`, rows: 2 } });
     expect(doc.preview?.sampleRows).toEqual([{ id: '1', email: 'a@x.org' }, { id: '3', email: 'c@x.org' }]);
-    const report = (await buffer((await service.s3.storage.open(`rejected/${jobId}.csv`)).stream)).toString('utf8');
+    const report = (await buffer((await service.s3.storage.open(`rejected/${jobId}.attempt-1.csv`)).stream)).toString('utf8');
     expect(report).toBe('\ufeffid,email,row,line,error\r\n' +
       '2,,2,3,"row 2 (line 3), column ""email"" is empty; it must have a value"\r\n' +
       '4,  ,4,5,"row 4 (line 5), column ""email"" is empty; it must have a value"\r\n');

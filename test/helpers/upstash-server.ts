@@ -16,6 +16,8 @@ export interface UpstashTestServer {
   setMode(mode: UpstashMode): Promise<void>;
   /** Requests answered or refused so far, by path (`/`, `/pipeline`, `/multi-exec`). */
   requests(path?: string): number;
+  /** The bodies of the requests read so far: the largest one's bytes, and all of them together. */
+  requestBytes(): { largest: number; total: number };
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startUpstashServer(options: { redisUrl: string; token: str
   await redis.connect();
   let mode: UpstashMode = 'ok';
   const counts = new Map<string, number>();
+  const bodies = { largest: 0, total: 0 };
   const sockets = new Set<Socket>();
 
   const server = http.createServer((req, res) => {
@@ -70,7 +73,10 @@ export async function startUpstashServer(options: { redisUrl: string; token: str
     if (req.method !== 'POST') throw new HttpError(405, 'only POST is served here');
     if (req.headers.authorization !== `Bearer ${options.token}`) throw new HttpError(401, 'Unauthorized');
     const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
-    const body = await readJson(req);
+    const body = await readJson(req, (bytes) => {
+      bodies.largest = Math.max(bodies.largest, bytes);
+      bodies.total += bytes;
+    });
     if (path === '/') return encodeReply(await runOne(redis, command(body)), base64);
     if (path === '/pipeline') return (await runPipeline(redis, commands(body))).map((r) => encodeReply(r, base64));
     if (path === '/multi-exec') return (await runTransaction(redis, commands(body))).map((r) => encodeReply(r, base64));
@@ -88,6 +94,7 @@ export async function startUpstashServer(options: { redisUrl: string; token: str
       if (next !== 'refuse' && wasRefusing) await listen(server, port);
     },
     requests: (path) => (path ? (counts.get(path) ?? 0) : [...counts.values()].reduce((a, b) => a + b, 0)),
+    requestBytes: () => ({ ...bodies }),
     stop: () =>
       (stopped ??= (async () => {
         if (server.listening) await closeServer(server, sockets);
@@ -156,11 +163,13 @@ function encode(value: unknown, base64: boolean): unknown {
   return value;
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
+async function readJson(req: http.IncomingMessage, onRead: (bytes: number) => void): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  onRead(body.length);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw new HttpError(400, 'ERR the body is not JSON');
   }

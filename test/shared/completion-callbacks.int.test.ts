@@ -7,7 +7,7 @@ import {
   type CallbackPublishOutcome,
   type CompletionCallbackConfig,
 } from '../../src/shared/callbacks/completion-callbacks.js';
-import { FINAL_STATES, type StatusDocument } from '../../src/shared/contract.js';
+import { FINAL_STATES, JobId, type StatusDocument } from '../../src/shared/contract.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startQstashServer, type QstashTestServer } from '../helpers/qstash-server.js';
 import { CURRENT_KEY, uniqueJobId } from '../helpers/service.js';
@@ -40,7 +40,7 @@ function finalDoc(jobId: string): StatusDocument {
 const config = (overrides: Partial<CompletionCallbackConfig> = {}): CompletionCallbackConfig => ({
   QSTASH_TOKEN: TOKEN, QSTASH_URL: qstash.url, CALLBACK_URL_PREFIXES: [APP], ...overrides,
 });
-const publishesOf = (jobId: string) => qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `${jobId}.failed`);
+const publishesOf = (jobId: string) => qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `callback:${jobId}:1:failed`);
 
 describe('completion callbacks', () => {
   it('publishes nothing without QSTASH_TOKEN, or without a URL for the job, and says so at debug level', async () => {
@@ -59,7 +59,7 @@ describe('completion callbacks', () => {
     expect(outcomes).toEqual(['skipped', 'skipped']);
   });
 
-  it('uses CALLBACK_URL for a job without callbackUrl, deduplicated as <jobId>.<state>', async () => {
+  it('uses CALLBACK_URL for a job without callbackUrl, deduplicated as callback:<jobId>:<attempt>:<state>', async () => {
     const { log, outcomes, count } = logged();
     const jobId = uniqueJobId('default-url');
 
@@ -93,11 +93,18 @@ describe('completion callbacks', () => {
     expect(outcomes).toEqual(['failed']);
   });
 
-  it('gives every job and final state its own deduplication id, even jobIds that end like a state', () => {
-    const jobIds = ['x', 'x.succeeded', 'x.failed', 'x.cancelled', 'x.succeeded.failed'];
-    const ids = jobIds.flatMap((jobId) => FINAL_STATES.map((state) => callbackDeduplicationId({ ...finalDoc(jobId), state })));
-    expect(new Set(ids).size).toBe(jobIds.length * FINAL_STATES.length);
-    expect(callbackDeduplicationId({ ...finalDoc('imp_1'), state: 'cancelled' })).toBe('imp_1.cancelled');
+  it('gives every job, attempt and final state its own deduplication id, never one an import or a cancel of any jobId publishes with', () => {
+    const jobIds = ['x', 'x.succeeded', 'x.failed', 'x.cancelled', 'x.succeeded.failed', 'x.1', 'x.1.failed'];
+    const ids = jobIds.flatMap((jobId) =>
+      [1, 2, 11].flatMap((attempt) => FINAL_STATES.map((state) => callbackDeduplicationId({ ...finalDoc(jobId), attempt, state }))),
+    );
+    expect(new Set(ids).size).toBe(jobIds.length * 3 * FINAL_STATES.length);
+    // What the client publishes an import and a cancel with: the jobId, and `cancel:<jobId>`.
+    for (const id of ids) {
+      expect(JobId.safeParse(id).success, id).toBe(false);
+      expect(id.startsWith('cancel:'), id).toBe(false);
+    }
+    expect(callbackDeduplicationId({ ...finalDoc('imp_1.failed'), attempt: 2, state: 'failed' })).toBe('callback:imp_1.failed:2:failed');
   });
 
   it('keeps QSTASH_TOKEN out of the logs', () => {

@@ -30,11 +30,11 @@ const callbacks = () =>
 const store = (upstashUrl?: string) =>
   createStatusStore({ UPSTASH_REDIS_REST_URL: upstashUrl, UPSTASH_REDIS_REST_TOKEN: upstashUrl && 't', STATUS_TTL_SECONDS: 60, STATUS_KEY_PREFIX: PREFIX }, redis);
 const run = (jobId: string) => ({ jobId, attempt: 1, queuedAt: new Date().toISOString(), startedAt: new Date().toISOString() });
-/** The states a callback was published for, by its deduplication id `<jobId>.<state>`. */
+/** The states a callback was published for, by its deduplication id `callback:<jobId>:<attempt>:<state>`. */
 const published = (jobId: string) =>
   qstash.publishes().flatMap((p) => {
     const id = p.headers['upstash-deduplication-id'] ?? '';
-    return id.startsWith(`${jobId}.`) ? [id.slice(jobId.length + 1)] : [];
+    return id.startsWith(`callback:${jobId}:`) ? [id.split(':').at(-1)!] : [];
   });
 
 function statusFor(jobId: string, statusStore = store()): JobStatus {

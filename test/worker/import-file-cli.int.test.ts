@@ -26,6 +26,17 @@ describe('import-file', () => {
   const file = () => fixture.temp.write('Mail;Name;Notes\na@x.org;Ann;"x, ""y"""\n;Bo;z\nc@x.org;Cy;w\n');
   const request = (body: unknown) => fixture.temp.write(JSON.stringify(body), `request-${Math.random().toString(36).slice(2)}.json`);
 
+  it('applies the types the sample proves with --infer-types lossless, and only suggests them without', async () => {
+    const typed = fixture.temp.write('id,price,zip\n1,2.50,01234\n2,3,04321\n');
+    const lossless = await cli([typed, '--infer-types', 'lossless']);
+    expect(lossless.code).toBe(0);
+    expect(lossless.out.columns.map((c: { type: string }) => c.type)).toEqual(['integer', 'number', 'string']);
+    expect((await readRows(fixture.db.pool, lossless.out.listId))[0]!.text).toEqual({ id: '1', price: '2.50', zip: '01234' });
+    const plain = await cli([typed]);
+    expect(plain.out.columns.map((c: { type: string }) => c.type)).toEqual(['string', 'string', 'string']);
+    expect(plain.out.preview.columns.map((c: { suggested: unknown }) => c.suggested)).toEqual([{ type: 'integer' }, { type: 'number', format: { decimalChar: '.' } }, { type: 'string' }]);
+  });
+
   it('takes the plan from --request, and flags override it', async () => {
     const req = request({
       jobId: 'cli-request-1', list: { name: 'from file' }, csv: { delimiter: ',' }, invalidRows: 'fail',

@@ -144,7 +144,7 @@ describe('a worker /metrics', () => {
     await expect.poll(() => moved('delivered')).toBe(1);
     await expect.poll(() => moved('skipped')).toBe(1);
     expect([await moved('failed'), await moved('refused')]).toEqual([0, 0]);
-    expect(qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `${withUrl.jobId}.succeeded`).map((p) => p.status)).toEqual([201]);
+    expect(qstash.publishes().filter((p) => p.headers['upstash-deduplication-id'] === `callback:${withUrl.jobId}:1:succeeded`).map((p) => p.status)).toEqual([201]);
   });
 
   it('counts a job found stalled: taken by a worker that then went silent', async () => {

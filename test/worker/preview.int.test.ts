@@ -19,11 +19,12 @@ describe('the preview', () => {
     const preview = events[0] as ImportPreview;
     expect(events.filter((e) => e !== 'progress')).toHaveLength(1);
     expect(preview).toMatchObject({ encoding: 'utf-8', encodingConfidence: 1, delimiter: ';', header: ['ID', 'Name', 'Data', 'Other'] });
-    expect(preview.columns).toEqual(result.columns);
+    expect(preview.columns.map(({ suggested: _, ...column }) => column)).toEqual(result.columns);
+    // Every undeclared column says what its sample suggests (DESIGN §5.8), applied or not.
     expect(preview.columns).toEqual([
-      { key: 'n', name: 'ID', type: 'string' },
-      { key: 'name', name: 'Name', type: 'string' },
-      { key: 'data', name: 'Data', type: 'json' },
+      { key: 'n', name: 'ID', type: 'string', suggested: { type: 'integer' } },
+      { key: 'name', name: 'Name', type: 'string', suggested: { type: 'string' } },
+      { key: 'data', name: 'Data', type: 'json', suggested: { type: 'json' } },
     ]);
     const stored = await readRows(fixture.db.pool, result.listId, Array.from({ length: 10 }, (_, i) => i + 1));
     expect(preview.sampleRows).toEqual(stored.map((r) => r.data));

@@ -42,12 +42,12 @@ export interface CompletionCallbacks {
 }
 
 /**
- * `<jobId>.<state>`, as DESIGN §13 names it. Callbacks cannot collide with each other: no state
- * holds a `.`, so the last segment is the state and the rest the jobId. They share QStash's
- * deduplication ids with the app's own publishes, though: the client deduplicates an import on
- * its bare jobId, and a jobId may itself end in `.succeeded` (README, "Calling it from your app").
+ * One per job, attempt and state (DESIGN §13): an operator's retry that ends `failed` again is a
+ * new callback, which QStash would drop within its window were the id the same. The id shares
+ * QStash's deduplication ids with the app's own publishes (an import's is its bare jobId, a
+ * cancel's `cancel:<jobId>`): a jobId holds no `:`, and the `callback:` prefix is no other's.
  */
-export const callbackDeduplicationId = (doc: StatusDocument): string => `${doc.jobId}.${doc.state}`;
+export const callbackDeduplicationId = (doc: StatusDocument): string => `callback:${doc.jobId}:${doc.attempt}:${doc.state}`;
 
 /**
  * The completion callback (DESIGN §13), published with the QStash client to `QSTASH_URL`. Each

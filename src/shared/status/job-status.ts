@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { isFinalState, type ImportPreview, type ImportResult, type JobState, type Progress, type RequestIssue, type StatusDocument } from '../contract.js';
 import { ImportError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { StatusStore } from './status-store.js';
+import { boundStatusDocument } from './bounded-document.js';
+import type { StatusStore, StatusWriter } from './status-store.js';
 
 const PROGRESS_MIN_INTERVAL_MS = 1_000;
 const FINAL_WRITE_DELAYS_MS = [0, 250, 1_000, 2_000, 4_000];
@@ -46,6 +48,8 @@ export class JobStatus {
   private pending: Promise<unknown> | undefined;
   private finished = false;
   private readonly now: () => Date;
+  /** This instance's writes, numbered: the store keeps them in this order whatever the network does. */
+  private readonly writer: StatusWriter = { id: randomBytes(6).toString('hex'), seq: 0 };
 
   constructor(
     run: JobRun,
@@ -130,7 +134,7 @@ export class JobStatus {
   private async finish(patch: Partial<StatusDocument>): Promise<void> {
     this.finished = true;
     // A progress write still on its way must not land after this one (the store would refuse it
-    // by its older updatedAt, but then the final state would not be the last word).
+    // by this writer's numbering, but then the final state would not be the last word).
     await this.pending;
     const update = { ...patch, ...(patch.state && isFinalState(patch.state) ? { finishedAt: this.now().toISOString() } : {}) };
     for (const [i, delay] of FINAL_WRITE_DELAYS_MS.entries()) {
@@ -155,9 +159,14 @@ export class JobStatus {
     await this.options.onFinal?.(this.doc).catch((err: unknown) => this.log.error({ err, state: this.doc.state }, 'completion callback failed'));
   }
 
-  private write(patch: Partial<StatusDocument>): Promise<boolean> {
-    this.doc = { ...this.doc, ...patch, updatedAt: this.now().toISOString() };
-    return this.store.transition(this.doc);
+  /** Whether the store took the write; the document then carries the revision the store gave it. */
+  private async write(patch: Partial<StatusDocument>): Promise<boolean> {
+    // Bounded here, where every document is written: the store and the callback get the same one.
+    this.doc = boundStatusDocument({ ...this.doc, ...patch, updatedAt: this.now().toISOString() });
+    const writer = { ...this.writer, seq: ++this.writer.seq };
+    const revision = await this.store.transition(this.doc, writer);
+    if (revision) this.doc = { ...this.doc, revision, writer: `${writer.id}:${writer.seq}` };
+    return revision > 0;
   }
 
   private reportProgress(progress: Progress): Promise<void> {

@@ -10,13 +10,22 @@ import { withTimeout } from '../with-timeout.js';
 export interface StatusStore {
   /**
    * Writes the document unless it would take the job's life backwards (DESIGN §3): an older
-   * attempt never overwrites a newer one's document, nothing overwrites an attempt's final state
-   * or a later write of the same attempt, and nothing ever overwrites `cancelled`. Decided and
-   * written in one step in the store, so two workers cannot interleave. Resolves with whether
-   * the document was written.
+   * attempt never overwrites a newer one's document, nothing overwrites an attempt's final state,
+   * nothing ever overwrites `cancelled`, and a writer's own writes never land out of the order it
+   * made them. Which of two writers' writes is newer is the order the store runs them in, never a
+   * host's clock (the api's and a worker's disagree). Decided and written in one step in the
+   * store, so two workers cannot interleave. Resolves with the document's revision, the store's
+   * count of its writes, or 0 when the write was refused.
    */
-  transition(doc: StatusDocument): Promise<boolean>;
+  transition(doc: StatusDocument, writer?: StatusWriter): Promise<number>;
   read(jobId: string): Promise<StatusDocument | undefined>;
+}
+
+/** Who writes, and the number of this write among its own: a JobStatus numbers its writes 1, 2, … */
+export interface StatusWriter {
+  /** Unique per writer; no `:` or `"`. */
+  id: string;
+  seq: number;
 }
 
 export interface StatusStoreConfig {
@@ -36,41 +45,59 @@ export const STATUS_REQUEST_TIMEOUT_MS = 2_000;
 
 /**
  * The rule, as one Lua script (EVAL runs atomically on Redis and on Upstash). It reads the stored
- * document's state, attempt and updatedAt from the front of its JSON, where `serialize` puts
- * them, rather than decoding it: Upstash's Lua environment is not promised to carry cjson. A
- * document that does not start that way (none of ours) counts as absent.
- * KEYS[1] the key; ARGV: the document, its TTL in seconds, its attempt, its updatedAt, the final
- * states and the states never started over, each list as " a b ".
+ * document's state, attempt, revision and writer from the front of its JSON, where `serialize`
+ * puts them, rather than decoding it: Upstash's Lua environment is not promised to carry cjson.
+ * `updatedAt` stays third, where the previous version of this script looked for it, so documents
+ * of either version are read by both during a rolling deploy; one without a revision counts as
+ * revision 0 by no known writer, and one that does not start so (none of ours) as absent.
+ * The revision is handed out here, by the store: the document is sent in two halves, around it.
+ * KEYS[1] the key; ARGV: the document's halves, its TTL in seconds, its attempt, the writer and
+ * its write's number, the final states and the states never started over, each list as " a b ".
  */
 const TRANSITION_SCRIPT = `
+local revision = 0
 local current = redis.call('GET', KEYS[1])
 if current then
-  local state, attempt, updatedAt = string.match(current, '^{"state":"(%a+)","attempt":(%d+),"updatedAt":"([^"]*)"')
+  local state, attempt, rest = string.match(current, '^{"state":"(%a+)","attempt":(%d+),"updatedAt":"[^"]*"(.*)')
   if state then
-    local incoming = tonumber(ARGV[3])
+    revision = tonumber(string.match(rest, '^,"revision":(%d+)')) or 0
+    local writer, seq = string.match(rest, '^,"revision":%d+,"writer":"([^":]+):(%d+)"')
+    local incoming = tonumber(ARGV[4])
     attempt = tonumber(attempt)
-    local final = string.find(ARGV[5], ' ' .. state .. ' ', 1, true)
-    if string.find(ARGV[6], ' ' .. state .. ' ', 1, true) or incoming < attempt then return 0 end
-    if incoming == attempt and (final or ARGV[4] < updatedAt) then return 0 end
+    if string.find(ARGV[8], ' ' .. state .. ' ', 1, true) or incoming < attempt then return 0 end
+    if incoming == attempt then
+      if string.find(ARGV[7], ' ' .. state .. ' ', 1, true) then return 0 end
+      if ARGV[5] ~= '' and writer == ARGV[5] and tonumber(seq) >= tonumber(ARGV[6]) then return 0 end
+    end
   end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return 1
+revision = revision + 1
+redis.call('SET', KEYS[1], ARGV[1] .. revision .. ARGV[2], 'EX', ARGV[3])
+return revision
 `;
 
 const FINAL = ` ${FINAL_STATES.join(' ')} `;
 const NEVER_STARTED_OVER = ' cancelled ';
+const NO_WRITER: StatusWriter = { id: '', seq: 0 };
 
-/** The fields the script compares first, in a fixed order; readers see the same JSON document. */
-function serialize(doc: StatusDocument): string {
-  const { state, attempt, updatedAt, ...rest } = doc;
-  return JSON.stringify({ state, attempt, updatedAt, ...rest });
+/**
+ * The fields the script compares first, in a fixed order, split where the store puts the
+ * revision; readers see one JSON document.
+ */
+function serialize(doc: StatusDocument, writer: StatusWriter): [head: string, tail: string] {
+  const { state, attempt, updatedAt, revision: _revision, writer: _writer, ...rest } = doc;
+  const head = JSON.stringify({ state, attempt, updatedAt, revision: 0 }).slice(0, -2);
+  const body = JSON.stringify(rest);
+  const signed = writer.id ? `,"writer":"${writer.id}:${writer.seq}"` : '';
+  return [head, `${signed}${body === '{}' ? '}' : `,${body.slice(1)}`}`];
 }
 
 export function createStatusStore(config: StatusStoreConfig, redis: IORedis): StatusStore {
   const ttl = config.STATUS_TTL_SECONDS;
   const key = (jobId: string) => statusKey(jobId, config.STATUS_KEY_PREFIX);
-  const args = (doc: StatusDocument) => [serialize(doc), String(ttl), String(doc.attempt), doc.updatedAt, FINAL, NEVER_STARTED_OVER];
+  const args = (doc: StatusDocument, writer: StatusWriter = NO_WRITER) => [
+    ...serialize(doc, writer), String(ttl), String(doc.attempt), writer.id, String(writer.seq), FINAL, NEVER_STARTED_OVER,
+  ];
   if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
     const upstash = new UpstashRedis({
       url: config.UPSTASH_REDIS_REST_URL,
@@ -84,8 +111,8 @@ export function createStatusStore(config: StatusStoreConfig, redis: IORedis): St
       signal: () => AbortSignal.timeout(STATUS_REQUEST_TIMEOUT_MS),
     });
     return {
-      async transition(doc) {
-        return Number(await upstash.eval(TRANSITION_SCRIPT, [key(doc.jobId)], args(doc))) === 1;
+      async transition(doc, writer) {
+        return Number(await upstash.eval(TRANSITION_SCRIPT, [key(doc.jobId)], args(doc, writer)));
       },
       async read(jobId) {
         const raw = await upstash.get<string>(key(jobId));
@@ -95,8 +122,8 @@ export function createStatusStore(config: StatusStoreConfig, redis: IORedis): St
   }
   const bounded = <T>(call: Promise<T>) => withTimeout(call, STATUS_REQUEST_TIMEOUT_MS);
   return {
-    async transition(doc) {
-      return Number(await bounded(redis.eval(TRANSITION_SCRIPT, 1, key(doc.jobId), ...args(doc)))) === 1;
+    async transition(doc, writer) {
+      return Number(await bounded(redis.eval(TRANSITION_SCRIPT, 1, key(doc.jobId), ...args(doc, writer))));
     },
     async read(jobId) {
       const raw = await bounded(redis.get(key(jobId)));

@@ -1,4 +1,4 @@
-import type { ColumnSpec, ColumnType, UnmappedColumns } from '../../shared/contract.js';
+import type { ColumnConstraints, ColumnFormat, ColumnSpec, ColumnType, UnmappedColumns } from '../../shared/contract.js';
 import { ImportError } from '../../shared/errors.js';
 import { buildColumns, slugify } from './header.js';
 
@@ -11,7 +11,10 @@ export interface PlannedColumn {
   key: string;
   /** The plan's type; undefined leaves it to inference. */
   type: ColumnType | undefined;
+  /** How the file spells the values of a typed column; undefined: the locale's, else ISO and `.` decimal. */
+  format?: ColumnFormat;
   notEmpty: boolean;
+  constraints?: ColumnConstraints;
 }
 
 export interface ColumnPlanRequest {
@@ -55,7 +58,11 @@ export function resolveColumnPlan(rawNames: readonly string[], request: ColumnPl
     return [{ source: i, name: c.name, spec: spec === undefined ? undefined : specs[spec] }];
   });
   const keys = plannedKeys(kept.map((k) => ({ key: k.spec?.key, name: k.name, source: k.source })));
-  return kept.map((k, i) => ({ source: k.source, name: k.name, key: keys[i]!, type: k.spec?.type, notEmpty: k.spec?.notEmpty === true }));
+  return kept.map((k, i) => ({
+    source: k.source, name: k.name, key: keys[i]!, type: k.spec?.type, notEmpty: k.spec?.notEmpty === true,
+    ...(k.spec?.format ? { format: k.spec.format } : {}),
+    ...(k.spec?.constraints ? { constraints: k.spec.constraints } : {}),
+  }));
 }
 
 /**

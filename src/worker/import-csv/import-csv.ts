@@ -14,6 +14,7 @@ import { findImportedList } from './sinks/list-store.js';
 import { CHUNK_BYTES, RecordsToCopy, ReplanNeeded } from './records-to-copy.js';
 import { RejectedRowsWriter, type ReportTarget } from './sinks/rejected-rows.js';
 import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row-sinks.js';
+import { uniqueValues } from './unique-values.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
 import type { RecordInput } from './sources/source-record.js';
 import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
@@ -59,7 +60,7 @@ export interface ImportDeps {
 
 /**
  * Imports one CSV into a list, in one transaction (DESIGN §5). Idempotent on jobId. When values
- * contradict inferred json types, the pass rolls back and the file is read once more with those
+ * contradict inferred types, the pass rolls back and the file is read once more with those
  * columns as string, so nothing half-typed is ever committed. At most once: the first pass reads
  * to the end and names every such column, so the second finds none (were it to, that is a bug,
  * and fails as INTERNAL rather than loop). A file whose first 64 KiB were plain ASCII and whose
@@ -83,7 +84,7 @@ export async function importCsv(job: ImportJob, deps: ImportDeps): Promise<Impor
       if (!(err instanceof ReplanNeeded) || plan.forcedStrings.size > 0) {
         return committedElsewhere(job, deps, prefixFileName(importErrorOf(err, deps.signal), deps.source.name, job.source?.fileName));
       }
-      deps.log.info({ columns: [...err.columns] }, 'inferred json columns hold other values; importing them as string');
+      deps.log.info({ columns: [...err.columns] }, 'inferred columns hold values of another type; importing them as string');
       plan.forcedStrings = err.columns;
     }
   }
@@ -102,7 +103,7 @@ interface PassPlan {
  * the decoder's ENCODING_ERROR, and so does a guess the ASCII start cannot be in (UTF-16).
  */
 async function encodingOfLaterBytes(err: NotUtf8AfterAll, locale: string | undefined): Promise<EncodingChoice> {
-  const choice = await detectEncoding(err.sample, { locale }).catch(() => undefined);
+  const choice = await detectEncoding(err.sample, { locale, wholeFile: err.wholeFile }).catch(() => undefined);
   if (!choice || choice.encoding === 'utf-8' || choice.encoding.startsWith('utf-16')) throw err.error;
   return choice;
 }
@@ -216,6 +217,7 @@ async function writeRecords(job: ImportJob, deps: ImportDeps, plan: PassPlan, to
   });
   if (!sink) return (await importedList(job, deps))!;
   const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal, detected.delimiter) : undefined;
+  const unique = uniqueValues(deps.pool, limits.PG_STALL_TIMEOUT_MS);
   try {
     const rows = new RecordsToCopy(
       {
@@ -224,6 +226,9 @@ async function writeRecords(job: ImportJob, deps: ImportDeps, plan: PassPlan, to
         skipRows: input.leadingLines,
         plan: { columns: job.columns, unmappedColumns: job.unmappedColumns },
         forcedStrings: plan.forcedStrings,
+        locale: job.csv.locale,
+        inferTypes: job.csv.inferTypes,
+        unique,
         invalidRows: job.invalidRows,
         maxColumns: limits.MAX_COLUMNS,
         maxRows: limits.MAX_ROWS,
@@ -262,6 +267,8 @@ async function writeRecords(job: ImportJob, deps: ImportDeps, plan: PassPlan, to
     // A report the error names is the answer to those rows; any other is removed with the pass.
     if (!(err instanceof ImportError && err.rejectedRows)) await report?.abort();
     throw err;
+  } finally {
+    await unique.close();
   }
 }
 

@@ -1,33 +1,33 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Info, Options as CsvParseOptions } from 'csv-parse';
-import type { ColumnInfo, ColumnType } from '../../shared/contract.js';
-import { ImportError, type PermanentCode, type Problem } from '../../shared/errors.js';
+import type { ColumnInfo } from '../../shared/contract.js';
+import { ImportError, type Problem } from '../../shared/errors.js';
 import { resolveColumnPlan, type ColumnPlanRequest, type PlannedColumn } from './column-plan.js';
-import { copyJsonKey, copyJsonString, copyJsonText } from './copy-text.js';
 import { CsvRecords } from './csv-records.js';
 import type { DecodeStats } from './encoding/decode.js';
 import { MAX_NAME_LENGTH, overlongName, positionalNames } from './header.js';
-import { jsonbProblem } from './jsonb-problem.js';
-import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS, inferTypes } from './infer-types.js';
+import { SAMPLE_CELL_BYTES, SAMPLE_MAX_BYTES, SAMPLE_ROWS } from './infer-types.js';
 import { PreviewRows, type RowsPreview } from './preview-rows.js';
 import { rowNumberText } from './row-number-text.js';
-import type { CellProblem, SourceRecord } from './sources/source-record.js';
+import { RowValues, type EncodedRow, type RowProblem } from './row-values.js';
+import { settleColumns } from './settle-columns.js';
 import type { RejectedRowsSink } from './sinks/rejected-rows.js';
+import type { CellProblem, SourceRecord } from './sources/source-record.js';
+import type { UniqueValues } from './unique-values.js';
 
 export const MAX_PROBLEMS = 100;
 export const CHUNK_BYTES = 256 * 1024;
 /** Digits of the largest row number (Number.MAX_SAFE_INTEGER). */
 const MAX_ROW_DIGITS = 16;
-const EXCERPT = 200;
 
 /**
- * Thrown at the end of a pass in which later values contradicted inferred json types: the import
+ * Thrown at the end of a pass in which later values contradicted inferred types: the import
  * restarts once, with every such column as string (DESIGN §5). The pass stops writing at the
  * first contradiction but reads on to the end, so it finds them all.
  */
 export class ReplanNeeded extends Error {
   constructor(readonly columns: ReadonlySet<number>) {
-    super(`columns ${[...columns].join(', ')} are not JSON after all`);
+    super(`columns ${[...columns].join(', ')} are not of their inferred types after all`);
     this.name = 'ReplanNeeded';
   }
 }
@@ -38,8 +38,13 @@ export interface RecordsToCopyOptions {
   /** Lines csv-parse drops before the first record (`from_line`). */
   skipRows: number;
   plan: ColumnPlanRequest;
-  /** Stored columns (by position in the plan) an earlier pass found non-JSON values in. */
+  /** Stored columns (by position in the plan) an earlier pass found values of another type in. */
   forcedStrings: ReadonlySet<number>;
+  /** The uploading user's locale: decimal and group characters, day and month order (DESIGN §5.8). */
+  locale: string | undefined;
+  inferTypes: 'none' | 'lossless';
+  /** Where unique columns' values are counted; needed only when the plan has one. */
+  unique?: UniqueValues;
   invalidRows: 'fail' | 'skip';
   maxColumns: number;
   maxRows?: number;
@@ -74,18 +79,14 @@ export class RecordsToCopy extends Transform {
   /** `raw` is the record as parsed, before NULs were removed from `cells` (the report keeps it). */
   private sample: { cells: string[]; raw: string[]; line: number; problems?: CellProblem[] }[] | undefined = [];
   private planned: PlannedColumn[] = [];
-  /** Each stored column's cell position in a record. */
-  private sources: number[] = [];
-  /** Stored columns whose cells must not be empty. */
-  private notEmpty: number[] = [];
-  /** Cells a record may have: the header's width, whatever the plan keeps. */
-  private recordWidth = 0;
+  /** The settled columns' encoder; undefined until the sample is read. */
+  private values: RowValues | undefined;
+  /** With unique columns: this chunk's rows, in order, until PostgreSQL says which repeat a value. */
+  private pending: { row: number; line: number; cells: string[]; raw: string[]; encoded: EncodedRow | RowProblem }[] = [];
+  /** Whether rows wait in `pending`: only when a column is unique. */
+  private holdRows = false;
   private readonly preview: PreviewRows;
-  /** The message of the last problem found, for the rejected-rows report. */
-  private lastProblem = '';
   private sampleBytes = 0;
-  private prefixes: string[] = [];
-  private types: ColumnType[] = [];
   private dataRow = 0;
   /** CRLFs inside quoted fields so far; csv-parse counts each one as two lines. */
   private quotedCrlfs = 0;
@@ -96,8 +97,6 @@ export class RecordsToCopy extends Transform {
   private out = Buffer.allocUnsafe(CHUNK_BYTES);
   private outLength = 0;
   private stopWriting = false;
-  /** Inferred json columns a value after the sample contradicted; once there is one, nothing more is written. */
-  private readonly contradicted = new Set<number>();
   /** Parses CSV text; undefined when records arrive already read (a workbook's sheet, in batches of SourceRecords). */
   private readonly csv: CsvRecords | undefined;
 
@@ -140,6 +139,14 @@ export class RecordsToCopy extends Transform {
       done(err as Error);
       return;
     }
+    if (this.pending.length) {
+      this.settlePending().then(() => this.afterChunk(done), done);
+      return;
+    }
+    this.afterChunk(done);
+  }
+
+  private afterChunk(done: TransformCallback): void {
     const wait = this.opts.rejected?.room();
     if (wait) wait.then(() => done(), done);
     else done();
@@ -176,21 +183,21 @@ export class RecordsToCopy extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    try {
-      this.csv?.end();
-      if (this.opts.header && !this.rawNames) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no header row and no data');
-      if (this.sample) {
-        if (!this.opts.header && this.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no rows');
-        this.settleTypes();
-      }
-      // A second pass would find the same problems: fail now rather than restart to find them.
-      if (this.problemCount && this.opts.invalidRows === 'fail') throw this.invalidRowsError();
-      if (this.contradicted.size) throw new ReplanNeeded(this.contradicted);
-      this.flushOut();
-      done();
-    } catch (err) {
-      done(err as Error);
+    this.finish().then(() => done(), done);
+  }
+
+  private async finish(): Promise<void> {
+    this.csv?.end();
+    if (this.opts.header && !this.rawNames) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no header row and no data');
+    if (this.sample) {
+      if (!this.opts.header && this.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no rows');
+      this.settleTypes();
     }
+    await this.settlePending();
+    // A second pass would find the same problems: fail now rather than restart to find them.
+    if (this.problemCount && this.opts.invalidRows === 'fail') throw this.invalidRowsError();
+    if (this.values?.contradicted.size) throw new ReplanNeeded(this.values.contradicted);
+    this.flushOut();
   }
 
   private readHeader(cells: string[], line: number, problems: CellProblem[] | undefined): void {
@@ -227,120 +234,73 @@ export class RecordsToCopy extends Transform {
     const names = this.rawNames ?? positionalNames(sample.reduce((widest, r) => Math.max(widest, r.cells.length), 0));
     this.checkColumnCount(names.length);
     if (!this.rawNames) this.planned = resolveColumnPlan(names, this.opts.plan, this.opts.skipRows + 1);
-    this.recordWidth = names.length;
-    this.sources = this.planned.map((c) => c.source);
-    this.notEmpty = this.planned.flatMap((c, i) => (c.notEmpty ? [i] : []));
-    const hints = this.planned.map((c) => c.type);
-    const sampled = sample.map((r) => this.sources.map((s) => r.cells[s] ?? ''));
-    this.types = inferTypes(this.planned.length, sampled, hints, this.opts.forcedStrings);
-    this.hinted = hints.map((h) => h !== undefined);
-    this.columns = this.planned.map((c, i) => ({ key: c.key, name: c.name, type: this.types[i]! }));
-    this.prefixes = this.columns.map((c, i) => (i === 0 ? '{' : ',') + copyJsonKey(c.key));
+    const sampled = sample.map((r) => this.planned.map((c) => r.cells[c.source] ?? ''));
+    const settled = settleColumns(this.planned, sampled, this.opts);
+    this.values = new RowValues(settled.columns, names.length);
+    this.holdRows = this.opts.unique !== undefined && settled.columns.some((c) => c.unique);
+    this.columns = settled.columns.map((c) => c.info);
     this.opts.rejected?.start(names);
     // The preview goes at its tenth row, before the sample's rows report progress.
-    this.preview.start(names, this.columns, this.sources);
+    this.preview.start(names, settled.preview, settled.columns);
     for (const row of sample) this.writeRow(row.cells, row.line, row.raw, row.problems);
     this.preview.end();
   }
-
-  private hinted: boolean[] = [];
 
   private writeRow(cells: string[], line: number, raw: string[], problems?: CellProblem[]): void {
     const row = ++this.dataRow;
     if (this.opts.maxRows !== undefined && row > this.opts.maxRows) {
       throw new ImportError('TOO_MANY_ROWS', `the file has more than ${this.opts.maxRows} rows, the most one list may hold`);
     }
-    const body = problems ? this.cellProblem(problems[0]!, row, line) : this.encodeRow(cells, row, line);
-    if (body === undefined) {
+    const encoded = problems ? this.cellProblem(problems[0]!, row, line) : this.values!.encode(cells, row, line);
+    if (this.holdRows) this.pending.push({ row, line, cells, raw, encoded });
+    else this.finishRow(row, line, cells, raw, encoded);
+  }
+
+  /** Asks PostgreSQL which pending rows repeat a unique value, then finishes them in order. */
+  private async settlePending(): Promise<void> {
+    if (!this.pending.length) return;
+    const rows = this.pending;
+    this.pending = [];
+    const valid = rows.flatMap((r) => ('body' in r.encoded && r.encoded.uniqueKeys ? [{ row: r.row, keys: r.encoded.uniqueKeys, r }] : []));
+    const firsts = await this.opts.unique!.firstRows(valid);
+    valid.forEach((v, i) => {
+      const first = firsts[i];
+      if (first) v.r.encoded = this.values!.duplicate(v.row, v.r.line, first.column, first.firstRow, v.r.cells);
+    });
+    for (const r of rows) this.finishRow(r.row, r.line, r.cells, r.raw, r.encoded);
+  }
+
+  private finishRow(row: number, line: number, cells: string[], raw: string[], encoded: EncodedRow | RowProblem): void {
+    if (!('body' in encoded)) {
+      this.addProblem(encoded);
       if (this.opts.invalidRows === 'skip') this.skippedRows++;
       else this.stopWriting = true;
-      this.opts.rejected?.add(row, line, raw, this.lastProblem);
+      this.opts.rejected?.add(row, line, raw, encoded.message);
       // With a report to write, a failing import reads to the end: the report holds every invalid row.
       if (this.problemCount >= MAX_PROBLEMS && this.opts.invalidRows === 'fail' && !this.opts.rejected) throw this.invalidRowsError();
       return;
     }
     // Valid rows after a failing one still show what the file holds: it fails for that one alone.
     this.preview.offer(cells);
-    if (!this.stopWriting && this.contradicted.size === 0) {
-      this.appendLine(row, body);
+    if (!this.stopWriting && this.values!.contradicted.size === 0) {
+      this.appendLine(row, encoded.body);
       this.rowsWritten++;
       if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
     }
   }
 
-  /** The row's JSON object as COPY text, or undefined when the row has a problem. */
-  private encodeRow(cells: string[], row: number, line: number): string | undefined {
-    const width = this.recordWidth;
-    if (cells.length > width) {
-      const used = trimTrailingEmpty(cells).length;
-      if (used > width) {
-        this.addProblem({
-          row, line, code: 'COLUMN_COUNT',
-          message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}) has ${used} values but the header has ${width} columns`,
-          value: excerpt(cells.slice(width).join(',')),
-        });
-        return undefined;
-      }
-    }
-    for (const i of this.notEmpty) {
-      const value = cells[this.sources[i]!];
-      if (value === undefined || value.trim() === '') {
-        const name = this.columns[i]!.name;
-        this.addProblem({
-          row, line, column: name, code: 'EMPTY_VALUE',
-          message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}), column "${name}" is empty; it must have a value`,
-          value: value ?? '',
-        });
-        return undefined;
-      }
-    }
-    const columns = this.columns.length;
-    let body = '';
-    for (let i = 0; i < columns; i++) {
-      const value = cells[this.sources[i]!] ?? '';
-      let encoded: string;
-      if (this.types[i] === 'json' && value !== '') {
-        const json = this.encodeJsonCell(value, i, row, line);
-        if (json === undefined) return undefined;
-        encoded = json;
-      } else encoded = copyJsonString(value);
-      body += this.prefixes[i]! + encoded;
-    }
-    return columns === 0 ? '{}' : `${body}}`;
-  }
-
   /** A cell the file marks as holding no value (a workbook's `#N/A`) makes its row invalid. */
-  private cellProblem(problem: CellProblem, row: number, line: number): undefined {
+  private cellProblem(problem: CellProblem, row: number, line: number): RowProblem {
     const name = this.rawNames?.[problem.position] ?? `column_${problem.position + 1}`;
-    this.addProblem({
+    return {
       row, line, column: name, code: 'CELL_ERROR',
       message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}), column "${name}": ${problem.reason}`,
-      value: excerpt(problem.value),
-    });
-    return undefined;
+      value: problem.value.length > 200 ? `${problem.value.slice(0, 200)}…` : problem.value,
+    };
   }
 
-  private encodeJsonCell(value: string, column: number, row: number, line: number): string | undefined {
-    const reason = jsonProblem(value, this.hinted[column]!);
-    if (reason === undefined) return copyJsonText(value);
-    if (!this.hinted[column]) {
-      // Read on as string: the rest of the file must still be checked, for other columns too.
-      this.contradicted.add(column);
-      this.types[column] = 'string';
-      return copyJsonString(value);
-    }
-    const name = this.columns[column]!.name;
-    this.addProblem({
-      row, line, column: name, code: 'JSON_PARSE_ERROR',
-      message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}), column "${name}": ${reason}`,
-      value: excerpt(value),
-    });
-    return undefined;
-  }
-
-  private addProblem(problem: Omit<Problem, 'code'> & { code: PermanentCode }): void {
+  private addProblem(problem: RowProblem): void {
     this.problemCount++;
-    this.lastProblem = problem.message;
     if (this.problems.length < MAX_PROBLEMS) this.problems.push(problem);
   }
 
@@ -414,19 +374,6 @@ export class RecordsToCopy extends Transform {
   }
 }
 
-/** Why a json cell cannot be stored, or undefined when it can. */
-function jsonProblem(value: string, declared: boolean): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch (err) {
-    return `not valid JSON (${(err as Error).message})`;
-  }
-  if (!declared && (typeof parsed !== 'object' || parsed === null)) return 'not a JSON object or array';
-  // jsonb refuses some JSON that JSON.parse accepts; one such cell would fail the whole COPY.
-  return jsonbProblem(value);
-}
-
 /** Writes a non-negative integer's decimal digits at `at`; returns the offset after them. */
 function writeDigits(buf: Buffer, at: number, n: number): number {
   let end = at + 1;
@@ -434,11 +381,3 @@ function writeDigits(buf: Buffer, at: number, n: number): number {
   for (let i = end - 1, rest = n; i >= at; i--, rest = Math.floor(rest / 10)) buf[i] = 48 + (rest % 10);
   return end;
 }
-
-function trimTrailingEmpty(cells: string[]): string[] {
-  let end = cells.length;
-  while (end > 0 && cells[end - 1] === '') end--;
-  return end === cells.length ? cells : cells.slice(0, end);
-}
-
-const excerpt = (v: string) => (v.length > EXCERPT ? `${v.slice(0, EXCERPT)}…` : v);

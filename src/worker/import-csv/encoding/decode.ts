@@ -2,7 +2,8 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { LONE_SURROGATE } from '../../../shared/contract.js';
 import { ImportError } from '../../../shared/errors.js';
-import { SAMPLE_BYTES, scanUtf8, type EncodingChoice } from './detect-encoding.js';
+import { scanUtf8, type EncodingChoice } from './detect-encoding.js';
+import { laterSample } from './later-sample.js';
 import { LineCounter, lineBreaks } from './line-breaks.js';
 import { REPLACEMENT, countOf, replacementSpelling } from './replacement-character.js';
 
@@ -17,8 +18,10 @@ export interface DecodeStats {
  */
 export class NotUtf8AfterAll extends Error {
   constructor(
-    /** From the start of the line holding the first such byte, up to SAMPLE_BYTES. */
+    /** The lines holding bytes beyond ASCII, from the first such byte's on (later-sample.ts). */
     readonly sample: Buffer,
+    /** The sample reached the end of the file: its last line is whole. */
+    readonly wholeFile: boolean,
     /** The ENCODING_ERROR to report if no other encoding reads these bytes either. */
     readonly error: ImportError,
   ) {
@@ -83,16 +86,8 @@ function completeLength(b: Buffer): number {
 
 /** What the decoder of an ASCII sample throws at its first bytes that are not UTF-8. */
 async function notUtf8(body: Buffer, linesBefore: number, rest: AsyncIterable<Buffer>): Promise<NotUtf8AfterAll> {
-  const firstHigh = body.findIndex((b) => b >= 0x80);
-  const lineStart = Math.max(body.lastIndexOf(0x0a, firstHigh), body.lastIndexOf(0x0d, firstHigh)) + 1;
-  const parts = [body.subarray(lineStart)];
-  let size = parts[0]!.length;
-  for await (const more of rest) {
-    if (size >= SAMPLE_BYTES) break;
-    parts.push(more);
-    size += more.length;
-  }
-  return new NotUtf8AfterAll(Buffer.concat(parts).subarray(0, SAMPLE_BYTES), invalidUtf8(body, linesBefore));
+  const later = await laterSample(body, body.findIndex((b) => b >= 0x80), rest);
+  return new NotUtf8AfterAll(later.sample, later.wholeFile, invalidUtf8(body, linesBefore));
 }
 
 function invalidUtf8(b: Buffer, linesBefore: number): ImportError {
@@ -113,7 +108,7 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
     // encoding can spell U+FFFD itself (GB18030, UTF-16) may hold it: count those spellings.
     let replacements = 0;
     const spelled = spelledReplacements(choice.encoding);
-    const emit = (text: string): Buffer | undefined => {
+    const emit = (text: string, bytes?: Buffer): Buffer | undefined => {
       text = pendingHigh + text;
       pendingHigh = '';
       // Not only UTF-16 (under any name: utf16, ucs2) can spell an unpaired surrogate: UTF-7 and
@@ -127,7 +122,7 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
       if (LONE_SURROGATE.test(text)) throw loneSurrogate(text, counter.lines);
       if (text.includes(REPLACEMENT)) {
         replacements += countOf(text, REPLACEMENT);
-        if (replacements > spelled.count) throw undefinedBytes(choice.encoding, text, counter.lines);
+        if (replacements > spelled.count) throw undefinedBytes(choice.encoding, text, counter.lines, bytes);
       }
       if (!text) return undefined;
       counter.add(text);
@@ -144,7 +139,7 @@ function transcode(choice: EncodingChoice, stats: DecodeStats) {
       }
       bytes += chunk.length;
       spelled.scan(chunk);
-      const out = emit(decoder.write(chunk));
+      const out = emit(decoder.write(chunk), chunk);
       if (out) yield out;
     }
     // iconv-lite drops a trailing partial code unit without a word; that would lose data.
@@ -197,11 +192,29 @@ function spelledReplacements(encoding: string): { count: number; scan(chunk: Buf
   return counter;
 }
 
-function undefinedBytes(encoding: string, text: string, linesBefore: number): ImportError {
-  const line = linesBefore + lineBreaks(text.slice(0, text.indexOf(REPLACEMENT))) + 1;
+function undefinedBytes(encoding: string, text: string, linesBefore: number, bytes: Buffer | undefined): ImportError {
+  const at = text.indexOf(REPLACEMENT);
+  const line = linesBefore + lineBreaks(text.slice(0, at)) + 1;
+  const before = text.slice(Math.max(text.lastIndexOf('\n', at), text.lastIndexOf('\r', at)) + 1, at).slice(-30);
+  const byte = bytes && undefinedByte(bytes, encoding);
+  const what = byte ? `the byte ${byte}` : 'bytes';
+  const where = before ? ` after "${before}"` : ' at its start';
   return new ImportError(
     'ENCODING_ERROR',
-    `line ${line} has bytes that ${encoding} has no character for, so the file is not in ${encoding} ` +
-      '(or it is damaged); save it again as UTF-8 or name its encoding',
+    `line ${line} has ${what}${where} that ${encoding} has no character for: the file is damaged there, or not ` +
+      `in ${encoding}; remove or fix that byte, or save the file again as UTF-8 or name its encoding`,
   );
+}
+
+/**
+ * The first byte of the chunk that the encoding leaves undefined on its own (windows-1252's 0x81,
+ * 0x8D, 0x8F, 0x90, 0x9D), as `0x81`; none for the lead byte of a multi-byte character.
+ */
+function undefinedByte(chunk: Buffer, encoding: string): string | undefined {
+  for (const b of chunk) {
+    if (b >= 0x80 && iconv.decode(Buffer.from([b, 0x41]), encoding) === `${REPLACEMENT}A`) {
+      return `0x${b.toString(16).toUpperCase()}`;
+    }
+  }
+  return undefined;
 }

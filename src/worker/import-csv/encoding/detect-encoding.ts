@@ -47,6 +47,10 @@ export async function detectEncoding(sample: Buffer, hints: EncodingHints = {}):
     if (utf8.valid === 0) return { encoding: 'utf-8', bomLength: 0, confidence: 1, asciiSample: true };
     return { encoding: 'utf-8', bomLength: 0, confidence: utf8Confidence(utf8.valid) };
   }
+  if (utf8.garbage > 0 && singleByteKanaRange(sample)) {
+    const kana = await legacy(sample, hints).catch(() => undefined);
+    if (kana?.encoding === 'shift_jis') return kana;
+  }
   if (utf8.valid + utf8.truncated >= utf8.garbage) {
     throw new ImportError(
       'ENCODING_ERROR',
@@ -65,6 +69,17 @@ async function legacy(sample: Buffer, hints: EncodingHints): Promise<EncodingCho
     );
   }
   return { encoding: guess.encoding, bomLength: 0, confidence: guess.confidence };
+}
+
+/**
+ * Whether every byte beyond ASCII lies in 0xA1–0xDF: Shift_JIS's half-width katakana (Japanese
+ * bank and payroll exports), where lead and continuation bytes alternate and pass for UTF-8 in
+ * places (`ﾒｲ` is `Ҳ`). With bytes that cannot be UTF-8 at all among them, the legacy detection
+ * may read it as kana; anything else it makes of them stays damaged UTF-8 (`é` is `C3 A9`, in
+ * that range too).
+ */
+function singleByteKanaRange(sample: Buffer): boolean {
+  return sample.every((b) => b < 0x80 || (b >= 0xa1 && b <= 0xdf));
 }
 
 /**

@@ -15,14 +15,14 @@ export async function findImportedList(db: Db, jobId: string): Promise<ImportRes
   if (list.result) return { ...list.result, listId: list.id, alreadyImported: true };
   // A list committed before results were stored: what its rows still say.
   const columns = await db
-    .select({ key: listColumns.key, name: listColumns.name, type: listColumns.type })
+    .select({ key: listColumns.key, name: listColumns.name, type: listColumns.type, format: listColumns.format })
     .from(listColumns)
     .where(eq(listColumns.listId, list.id))
     .orderBy(listColumns.position);
   return {
     listId: list.id,
     rows: list.rowCount,
-    columns,
+    columns: columns.map(({ format, ...c }) => (format ? { ...c, format } : c)),
     skippedRows: list.skippedRows,
     alreadyImported: true,
     nulCharactersRemoved: 0,
@@ -56,7 +56,7 @@ export async function finishList(client: pg.PoolClient, listId: string, result: 
   // One INSERT per 1,000 columns keeps each statement under PostgreSQL's 65,535 parameters.
   for (let i = 0; i < columns.length; i += 1000) {
     await db.insert(listColumns).values(
-      columns.slice(i, i + 1000).map((c, j) => ({ listId, position: i + j + 1, key: c.key, name: c.name, type: c.type })),
+      columns.slice(i, i + 1000).map((c, j) => ({ listId, position: i + j + 1, key: c.key, name: c.name, type: c.type, format: c.format ?? null })),
     );
   }
   await db

@@ -15,13 +15,22 @@ export interface ReportTarget {
   discard(): Promise<void>;
 }
 
+/**
+ * Where one run of a job puts its report in the bucket: a key of its own, by the run's number (the
+ * status document's `attempt`), so that a run removing its report removes only its own. A run
+ * that lost the job's lock to another worker (a dry run commits nothing, so it learns late) gives
+ * its report up while the run now holding the job writes one: under one key for both, the first
+ * deleted the second's.
+ */
+export const rejectedRowsKey = (prefix: string, jobId: string, attempt: number): string => `${prefix}${jobId}.attempt-${attempt}.csv`;
+
 /** The report as an object in the bucket, streamed as a multipart upload (DESIGN §5.4). */
 export function bucketReport(storage: Storage, key: string): ReportTarget {
   return {
     key,
     open(signal) {
       const stream = new PassThrough({ highWaterMark: FLUSH_CHARS });
-      return { stream, done: storage.upload(key, stream, { contentType: 'text/csv; charset=utf-8', signal }) };
+      return { stream, done: storage.upload(key, stream, { contentType: 'text/csv; charset=utf-8', signal: untilEnded(stream, signal) }) };
     },
     // An upload given up midway leaves nothing (lib-storage aborts the multipart upload); one
     // complete before the COMMIT failed is deleted.
@@ -34,6 +43,22 @@ export interface RejectedRowsSink {
   start(header: readonly string[]): void;
   add(row: number, line: number, cells: readonly string[], error: string): void;
   room(): Promise<void> | undefined;
+}
+
+/**
+ * `signal`, as long as `stream` is being written: an upload whose body is complete is let finish.
+ * Aborted then, its last request could still land after `discard` deleted the key, and leave
+ * behind a report no import names.
+ */
+function untilEnded(stream: Writable, signal: AbortSignal | undefined): AbortSignal | undefined {
+  if (!signal) return undefined;
+  const upload = new AbortController();
+  const follow = () => {
+    if (!stream.writableEnded) upload.abort(signal.reason);
+  };
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return upload.signal;
 }
 
 /**
