@@ -38,6 +38,8 @@ const Limits = z.object({
   MAX_INFLATED_BYTES: int(1, 2 * 1024 * 1024 * 1024),
   /** An import waiting this long on PostgreSQL with nothing taken fails the attempt (retried). */
   PG_STALL_TIMEOUT_MS: int(100, 60_000),
+  /** What a workbook's shared-strings table, held in memory while its sheet is read, may take (DESIGN §5.7). */
+  MAX_SHARED_STRINGS_BYTES: int(1, 128 * 1024 * 1024),
 });
 
 const Redis = z.object({

@@ -62,6 +62,8 @@ export const CsvOptions = z
     escape: oneChar.default('"'),
     /** `"lossless"`: undeclared columns take the type the sample proves, where no value changes in meaning (DESIGN §5.8). */
     inferTypes: z.enum(['none', 'lossless']).default('none'),
+    /** Which sheet of a workbook: its name, or its 1-based position among the tabs (DESIGN §5.7). */
+    sheet: z.union([z.string().min(1).max(31), z.number().int().min(1).max(65_535)]).optional(),
   })
   .strict();
 export type CsvOptions = z.infer<typeof CsvOptions>;
@@ -321,6 +323,9 @@ export interface ImportPreview {
   delimiter: string;
   /** The quote character the file is read with (`csv.quote`, or the one `auto` chose). */
   quote?: string;
+  /** A workbook's sheet that was read, and every sheet's name in the workbook's order. */
+  sheet?: string;
+  sheets?: string[];
   /** The header row's cells as in the file (the positional names without a header). */
   header: string[];
   columns: PreviewColumn[];

@@ -35,6 +35,9 @@ export const PERMANENT_CODES = [
   'REQUEST_INVALID',
   // Not a file this service reads (DESIGN §5.6): a PDF, an image, an .xls, a binary file.
   'UNSUPPORTED_FILE_TYPE',
+  // Workbooks (DESIGN §5.7): a sheet csv.sheet names that is not there; a cell holding an error (#N/A) or no value.
+  'SHEET_NOT_FOUND',
+  'CELL_ERROR',
 ] as const;
 
 export const TRANSIENT_CODES = [

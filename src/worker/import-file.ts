@@ -16,7 +16,7 @@ import { fileSource } from './import-csv/sources/source.js';
 
 const USAGE =
   'usage: npm run import-file -- <path> [--name NAME] [--job-id ID] [--request REQUEST.json] [--dry-run] [--rejected-rows OUT.csv] ' +
-  `[--delimiter D] [--encoding E] [--locale TAG] [--infer-types none|lossless] [--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote auto|'"'|"'"] [--escape C]`;
+  `[--delimiter D] [--encoding E] [--locale TAG] [--infer-types none|lossless] [--json-column NAME]... [--skip-invalid-rows] [--no-header] [--skip-rows N] [--quote auto|'"'|"'"] [--escape C] [--sheet NAME|N]`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,6 +36,7 @@ const { values, positionals } = parseArgs({
     'skip-rows': { type: 'string' },
     quote: { type: 'string' },
     escape: { type: 'string' },
+    sheet: { type: 'string' },
   },
 });
 
@@ -87,6 +88,8 @@ function requestOf(file: Record<string, unknown>, filePath: string): ImportReque
     ...(values['skip-rows'] !== undefined ? { skipRows: Number(values['skip-rows']) } : {}),
     ...(values.quote !== undefined ? { quote: values.quote } : {}),
     ...(values.escape !== undefined ? { escape: values.escape } : {}),
+    // A name, or a position: a sheet whose name is digits is found by name first (chooseSheet).
+    ...(values.sheet !== undefined ? { sheet: values.sheet } : {}),
   };
   return {
     ...file,

@@ -332,6 +332,7 @@ const hostileLimits: fc.Arbitrary<ImportLimits> = fc.record({
   MAX_ROWS: fc.constantFrom(undefined, undefined, undefined, 1, 5),
   MAX_INFLATED_BYTES: fc.constant(DEFAULT_IMPORT_LIMITS.MAX_INFLATED_BYTES),
   PG_STALL_TIMEOUT_MS: fc.constant(DEFAULT_IMPORT_LIMITS.PG_STALL_TIMEOUT_MS),
+  MAX_SHARED_STRINGS_BYTES: fc.constant(DEFAULT_IMPORT_LIMITS.MAX_SHARED_STRINGS_BYTES),
 });
 
 const randomBytes = fc.record({

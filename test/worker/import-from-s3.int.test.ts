@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IMPORT_LIMITS } from '../../src/shared/config.js';
 import { CsvOptions } from '../../src/shared/contract.js';
@@ -6,6 +7,7 @@ import { ImportError } from '../../src/shared/errors.js';
 import { createStorage, type Storage } from '../../src/shared/storage.js';
 import { importCsv, type ImportJob } from '../../src/worker/import-csv/import-csv.js';
 import { s3Source } from '../../src/worker/import-csv/sources/s3-source.js';
+import { readRows } from '../helpers/read-list.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../helpers/test-db.js';
 
@@ -119,4 +121,16 @@ describe('importing from the S3 stand-in', () => {
     // HEAD once, then two GETs of the pinned version: the second refused.
     expect(s3.faults.hits('import/replan-replaced.csv') - requestsBefore).toBe(3);
   });
+});
+
+it('reads a workbook from storage by its bytes, whatever its key says, and the sheet the job names', async () => {
+  const workbook = new ExcelJS.Workbook();
+  workbook.addWorksheet('Summary').addRow(['Total']);
+  const sheet = workbook.addWorksheet('Contacts');
+  sheet.addRow(['Email', 'Since']);
+  sheet.addRow(['ann@example.com', new Date(Date.UTC(2023, 4, 17))]);
+  sheet.getCell('B2').numFmt = 'dd/mm/yyyy';
+  await s3.storage.put('uploads/contacts.csv', Buffer.from(await workbook.xlsx.writeBuffer()));
+  const result = await run('uploads/contacts.csv', { ...job(), csv: CsvOptions.parse({ sheet: 'Contacts' }) });
+  expect((await readRows(database.pool, result.listId)).map((r) => r.data)).toEqual([{ email: 'ann@example.com', since: '2023-05-17' }]);
 });

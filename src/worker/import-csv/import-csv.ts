@@ -16,10 +16,12 @@ import { RejectedRowsWriter, type ReportTarget } from './sinks/rejected-rows.js'
 import { copyTextListId, nowhere, openListSink, type RowSink } from './sinks/row-sinks.js';
 import { uniqueValues } from './unique-values.js';
 import { excelSepLine, holdsWholeLine, sniffDelimiter } from './sniff-delimiter.js';
+import type { RecordInput } from './sources/source-record.js';
 import { guardSource, formatBytes, type ImportSource } from './sources/source.js';
 import { detectQuote } from './sources/detect-quote.js';
 import { withFileContent } from './sources/open-file.js';
 import { isQuoteRuleError, quoteRuleMessage } from './sources/strict-quotes.js';
+import { workbookRecords } from './sources/workbook/workbook-records.js';
 import { withStatementTimeout } from './sinks/statement-timeout.js';
 
 export interface ImportJob {
@@ -142,8 +144,14 @@ async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Pro
     maxFileBytes: limits.MAX_FILE_SIZE, maxInflatedBytes: limits.MAX_INFLATED_BYTES,
   };
   try {
-    return await withFileContent(chunks, opening, ({ chunks: content, ...file }) =>
-      readAndWrite(job, deps, plan, { chunks: content, file, totalBytes, bytes: () => bytes }));
+    return await withFileContent(chunks, opening, async (content) => {
+      if (!content.workbook) {
+        const { chunks: text, ...file } = content;
+        return readAndWrite(job, deps, plan, { chunks: text, file, totalBytes, bytes: () => bytes });
+      }
+      const workbook = { sheet: job.csv.sheet, skipRows: job.csv.skipRows, limits, totalBytes, signal };
+      return writeRecords(job, deps, plan, totalBytes, await workbookRecords(content.workbook, workbook));
+    });
   } finally {
     // Ends the download (and frees its socket) however the pass ended.
     await chunks.return(undefined);
@@ -184,6 +192,20 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
   const { sample, rest } = named ? first : await readWholeLine(first, encoding, quote, leadingLines, limits.MAX_RECORD_BYTES);
   const delimiter = named ?? sniffDelimiter(sampleText(sample, encoding, leadingLines), quote, rest === undefined);
   const stats: DecodeStats = { sawNul: false };
+  return writeRecords(job, deps, plan, totalBytes, {
+    detected: { ...input.file, encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter, quote },
+    leadingLines,
+    csvOptions: csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines, quote),
+    decodeStats: stats,
+    bytes: input.bytes,
+    feed: (rows, out) => pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, out, { signal }),
+  });
+}
+
+/** From the header on, one path whatever the file was (DESIGN §5.7): plan, types, problems, report, COPY. */
+async function writeRecords(job: ImportJob, deps: ImportDeps, plan: PassPlan, totalBytes: number, input: RecordInput): Promise<ImportResult> {
+  const { limits, signal } = deps;
+  const { detected } = input;
   const progress = (rows: number) =>
     deps.onProgress?.({ rows, bytes: input.bytes(), totalBytes, percent: percentOf(input.bytes(), totalBytes) });
 
@@ -197,15 +219,14 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
     stallMs: limits.PG_STALL_TIMEOUT_MS,
   });
   if (!sink) return (await importedList(job, deps))!;
-  const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal, delimiter) : undefined;
+  const report = deps.rejectedRows ? new RejectedRowsWriter(deps.rejectedRows, signal, detected.delimiter) : undefined;
   const unique = uniqueValues(deps.pool, limits.PG_STALL_TIMEOUT_MS);
-  const detected = { ...input.file, encoding: encoding.encoding, encodingConfidence: encoding.confidence, delimiter, quote };
   try {
     const rows = new RecordsToCopy(
       {
         listId: copyTextListId(sink),
         header: job.csv.header,
-        skipRows: leadingLines,
+        skipRows: input.leadingLines,
         plan: { columns: job.columns, unmappedColumns: job.unmappedColumns },
         forcedStrings: plan.forcedStrings,
         locale: job.csv.locale,
@@ -214,16 +235,16 @@ async function readAndWrite(job: ImportJob, deps: ImportDeps, plan: PassPlan, in
         invalidRows: job.invalidRows,
         maxColumns: limits.MAX_COLUMNS,
         maxRows: limits.MAX_ROWS,
-        decodeStats: stats,
+        decodeStats: input.decodeStats,
         progressEvery: deps.progressEvery ?? 1000,
         onProgress: progress,
-        onPreview: deps.onPreview && ((preview) => deps.onPreview!({ ...detected, ...preview })),
+        onPreview: deps.onPreview && ((preview) => deps.onPreview!({ ...detected, ...input.preview, ...preview })),
         rejected: report,
       },
-      csvParseOptions(job.csv, delimiter, limits.MAX_RECORD_BYTES, leadingLines, quote),
+      input.csvOptions,
     );
     try {
-      await pipeline(concat(sample, rest), createDecoder(encoding, stats), rows, sink.rows, { signal });
+      await input.feed(rows, sink.rows);
     } catch (err) {
       await sink.abort(true);
       throw await withReport(translatePipelineError(err, rows, signal), report);

@@ -12,6 +12,7 @@ import { rowNumberText } from './row-number-text.js';
 import { RowValues, type EncodedRow, type RowProblem } from './row-values.js';
 import { settleColumns } from './settle-columns.js';
 import type { RejectedRowsSink } from './sinks/rejected-rows.js';
+import type { CellProblem, SourceRecord } from './sources/source-record.js';
 import type { UniqueValues } from './unique-values.js';
 
 export const MAX_PROBLEMS = 100;
@@ -76,7 +77,7 @@ export class RecordsToCopy extends Transform {
 
   private rawNames: string[] | undefined;
   /** `raw` is the record as parsed, before NULs were removed from `cells` (the report keeps it). */
-  private sample: { cells: string[]; raw: string[]; line: number }[] | undefined = [];
+  private sample: { cells: string[]; raw: string[]; line: number; problems?: CellProblem[] }[] | undefined = [];
   private planned: PlannedColumn[] = [];
   /** The settled columns' encoder; undefined until the sample is read. */
   private values: RowValues | undefined;
@@ -96,22 +97,23 @@ export class RecordsToCopy extends Transform {
   private out = Buffer.allocUnsafe(CHUNK_BYTES);
   private outLength = 0;
   private stopWriting = false;
-  private readonly csv: CsvRecords;
+  /** Parses CSV text; undefined when records arrive already read (a workbook's sheet, in batches of SourceRecords). */
+  private readonly csv: CsvRecords | undefined;
 
   constructor(
     private readonly opts: RecordsToCopyOptions,
-    csvOptions: CsvParseOptions,
+    csvOptions: CsvParseOptions | undefined,
   ) {
     // A second output chunk of room lets parsing run ahead while PostgreSQL works through the
     // last one (with one, the two sides took turns). More room bought a little speed and cost
     // flat memory: chunks that wait long are freed only by V8's full collections (bench, 1M
     // rows: 1.07–1.10× the floor with four chunks, 1.13–1.14× with two; the 1 GB file's peak
     // RSS 15–17% above the 10 MB file's with four, 3.7% with two).
-    super({ readableHighWaterMark: 2 * CHUNK_BYTES });
+    super({ readableHighWaterMark: 2 * CHUNK_BYTES, writableObjectMode: csvOptions === undefined });
     this.lastLine = opts.skipRows;
     this.linePrefix = Buffer.from(`${opts.listId}\t`, 'utf8');
     this.preview = new PreviewRows(opts.onPreview);
-    this.csv = new CsvRecords(csvOptions, (record, info, bytes) => this.onRecord(record, info, bytes));
+    this.csv = csvOptions && new CsvRecords(csvOptions, (record, info, bytes) => this.onRecord(record, info, bytes));
   }
 
   /**
@@ -124,9 +126,15 @@ export class RecordsToCopy extends Transform {
     return this.lastLine + 1 + Math.max(0, emptyLines - this.emptyLinesAtLastLine);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  override _transform(chunk: Buffer | SourceRecord[], _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.csv.write(chunk);
+      if (this.csv) this.csv.write(chunk as Buffer);
+      else {
+        for (const r of chunk as SourceRecord[]) {
+          const cells = this.opts.decodeStats.sawNul ? this.removeNuls(r.cells) : r.cells;
+          this.takeRecord(cells, r.cells, r.line, r.bytes, r.problems);
+        }
+      }
     } catch (err) {
       done(err as Error);
       return;
@@ -156,15 +164,20 @@ export class RecordsToCopy extends Transform {
     this.emptyLinesAtLastLine = empty_lines;
     const line = this.lastLine - breaks;
     const cells = this.opts.decodeStats.sawNul ? this.removeNuls(record) : record;
-    if (this.opts.header && !this.rawNames) this.readHeader(cells, line);
-    else if (this.sample) this.addToSample(cells, record, line, bytes);
-    else this.writeRow(cells, line, record);
+    this.takeRecord(cells, record, line, bytes);
   }
 
-  private addToSample(cells: string[], raw: string[], line: number, bytes: number): void {
+  /** From here on a record is a record, whatever file it came from. */
+  private takeRecord(cells: string[], raw: string[], line: number, bytes: number, problems?: CellProblem[]): void {
+    if (this.opts.header && !this.rawNames) this.readHeader(cells, line, problems);
+    else if (this.sample) this.addToSample(cells, raw, line, bytes, problems);
+    else this.writeRow(cells, line, raw, problems);
+  }
+
+  private addToSample(cells: string[], raw: string[], line: number, bytes: number, problems: CellProblem[] | undefined): void {
     // Without a header every cell of a sampled row is a column: no need to hold it to know.
     if (!this.opts.header) this.checkColumnCount(cells.length);
-    this.sample!.push({ cells, raw, line });
+    this.sample!.push({ cells, raw, line, problems });
     this.sampleBytes += bytes + SAMPLE_CELL_BYTES * cells.length;
     if (this.sample!.length >= SAMPLE_ROWS || this.sampleBytes >= SAMPLE_MAX_BYTES) this.settleTypes();
   }
@@ -174,7 +187,7 @@ export class RecordsToCopy extends Transform {
   }
 
   private async finish(): Promise<void> {
-    this.csv.end();
+    this.csv?.end();
     if (this.opts.header && !this.rawNames) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no header row and no data');
     if (this.sample) {
       if (!this.opts.header && this.sample.length === 0) throw new ImportError('EMPTY_FILE', 'the file is empty: it has no rows');
@@ -187,7 +200,8 @@ export class RecordsToCopy extends Transform {
     this.flushOut();
   }
 
-  private readHeader(cells: string[], line: number): void {
+  private readHeader(cells: string[], line: number, problems: CellProblem[] | undefined): void {
+    if (problems) throw new ImportError('CELL_ERROR', `the header row (line ${line}): ${problems[0]!.reason}; the first row must name the columns`);
     if (cells.every((c) => c.trim() === '')) {
       throw new ImportError('NO_HEADER', `the header row (line ${line}) is empty; the first line must name the columns`);
     }
@@ -228,16 +242,16 @@ export class RecordsToCopy extends Transform {
     this.opts.rejected?.start(names);
     // The preview goes at its tenth row, before the sample's rows report progress.
     this.preview.start(names, settled.preview, settled.columns);
-    for (const row of sample) this.writeRow(row.cells, row.line, row.raw);
+    for (const row of sample) this.writeRow(row.cells, row.line, row.raw, row.problems);
     this.preview.end();
   }
 
-  private writeRow(cells: string[], line: number, raw: string[]): void {
+  private writeRow(cells: string[], line: number, raw: string[], problems?: CellProblem[]): void {
     const row = ++this.dataRow;
     if (this.opts.maxRows !== undefined && row > this.opts.maxRows) {
       throw new ImportError('TOO_MANY_ROWS', `the file has more than ${this.opts.maxRows} rows, the most one list may hold`);
     }
-    const encoded = this.values!.encode(cells, row, line);
+    const encoded = problems ? this.cellProblem(problems[0]!, row, line) : this.values!.encode(cells, row, line);
     if (this.holdRows) this.pending.push({ row, line, cells, raw, encoded });
     else this.finishRow(row, line, cells, raw, encoded);
   }
@@ -273,6 +287,16 @@ export class RecordsToCopy extends Transform {
       this.rowsWritten++;
       if (this.rowsWritten % this.opts.progressEvery === 0) this.opts.onProgress(this.rowsWritten);
     }
+  }
+
+  /** A cell the file marks as holding no value (a workbook's `#N/A`) makes its row invalid. */
+  private cellProblem(problem: CellProblem, row: number, line: number): RowProblem {
+    const name = this.rawNames?.[problem.position] ?? `column_${problem.position + 1}`;
+    return {
+      row, line, column: name, code: 'CELL_ERROR',
+      message: `row ${rowNumberText(row)} (line ${rowNumberText(line)}), column "${name}": ${problem.reason}`,
+      value: problem.value.length > 200 ? `${problem.value.slice(0, 200)}…` : problem.value,
+    };
   }
 
   private addProblem(problem: RowProblem): void {

@@ -1,3 +1,4 @@
+import { isEncryptedWorkbook } from './workbook/encrypted-workbook.js';
 import type { RefusedFileType } from '../../../shared/contract.js';
 import { ImportError } from '../../../shared/errors.js';
 import { looksLikeUtf16 } from '../encoding/detect-encoding.js';
@@ -88,8 +89,8 @@ const DOCUMENT = 'Copy the table into a spreadsheet, save it as CSV or .xlsx, an
 
 const ADVICE: Record<RefusedFileType, string> = {
   xls: SAVE_AS, xlsb: SAVE_AS, ods: SAVE_AS,
-  // Until the workbook reader lands (DESIGN §5.7), a workbook is recognised and refused.
-  xlsx: 'Workbooks are not read yet: save the sheet as CSV and upload that.',
+  // The one workbook refused is one encrypted with a password: its cells cannot be read.
+  xlsx: 'Open it in Excel, remove the password (File › Info › Protect Workbook › Encrypt with Password, then clear it), save it and upload it again, or save the sheet as CSV.',
   pdf: 'Export the table as CSV or .xlsx from the program that made the PDF, and upload that.',
   png: IMAGE, jpeg: IMAGE, gif: IMAGE, webp: IMAGE, tiff: IMAGE, bmp: IMAGE, heic: IMAGE,
   docx: DOCUMENT, doc: DOCUMENT, odt: DOCUMENT, rtf: DOCUMENT, pptx: DOCUMENT, ppt: DOCUMENT, odp: DOCUMENT,
@@ -113,6 +114,7 @@ function startsWith(b: Buffer, bytes: string | number[]): boolean {
  * PowerPoint's have streams of their own; anything else of that family is an Excel workbook.
  */
 function oldOfficeFile(head: Buffer): Refusal {
+  if (isEncryptedWorkbook(head)) return { fileType: 'xlsx', what: 'an Excel workbook protected with a password' };
   if (head.includes(Buffer.from('WordDocument', 'utf16le'))) return { fileType: 'doc', what: 'a Word 97–2003 document (.doc)' };
   if (head.includes(Buffer.from('PowerPoint Document', 'utf16le'))) return { fileType: 'ppt', what: 'a PowerPoint 97–2003 presentation (.ppt)' };
   return { fileType: 'xls', what: 'an Excel 97–2003 workbook (.xls)' };

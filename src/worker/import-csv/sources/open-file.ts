@@ -1,15 +1,12 @@
 import type { Compression, FileType } from '../../../shared/contract.js';
 import { fileKindOf, refusedFile, zipKindOf, type FileKind } from './file-kind.js';
 import { inflateGzip } from './inflate-gzip.js';
-import { readWorkbook } from './workbook.js';
 import { withZipArchive, type ZipArchive } from './zip-archive.js';
 
-/** The bytes of the text inside the stored object, and what it was. */
-export interface FileContent {
-  chunks: AsyncGenerator<Buffer>;
-  fileType: FileType;
-  compression?: Compression;
-}
+/** The bytes of the text inside the stored object, and what it was; or the workbook it is, opened. */
+export type FileContent =
+  | { chunks: AsyncGenerator<Buffer>; fileType: FileType; compression?: Compression; workbook?: undefined }
+  | { workbook: ZipArchive; fileType: 'xlsx' };
 
 export interface OpenFileOptions {
   /** How users know the file (its key or path). */
@@ -44,7 +41,7 @@ export async function withFileContent<T>(chunks: AsyncGenerator<Buffer>, options
   }
   return withZipArchive(all, { maxArchiveBytes: options.maxFileBytes, fileName: options.name }, async (archive) => {
     const zipKind = zipKindOf(archive.entries, await mimetypeOf(archive));
-    if (zipKind.kind === 'workbook') return readWorkbook(archive, options.name);
+    if (zipKind.kind === 'workbook') return fn({ workbook: archive, fileType: 'xlsx' });
     if (zipKind.kind === 'refused') throw refusedFile(zipKind);
     const entry = archive.read(zipKind.entry, options.maxInflatedBytes);
     return withInnerText(entry, 'zip', `a zip archive whose "${zipKind.entry.name}" is`, options, fn);

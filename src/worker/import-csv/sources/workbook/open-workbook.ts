@@ -1,0 +1,74 @@
+import type { DecodeStats } from '../../encoding/decode.js';
+import type { SourceRecord } from '../source-record.js';
+import type { ZipArchive } from '../zip-archive.js';
+import { readDateStyles } from './cell-styles.js';
+import { chooseSheet } from './choose-sheet.js';
+import { MergedCells, readMergedRanges } from './merged-cells.js';
+import { readSharedStrings } from './shared-strings.js';
+import { readSheetRecords } from './sheet-records.js';
+import { readWorkbookLayout, type WorkbookArchive } from './workbook-parts.js';
+import { damaged } from './xml-parts.js';
+
+export interface WorkbookOptions {
+  /** What any one part may inflate to (MAX_INFLATED_BYTES). */
+  maxPartBytes: number;
+  /** `csv.sheet`: a name or a 1-based position. */
+  sheet?: string | number;
+  /** Sheet rows before the header (`csv.skipRows`): a title above the table. */
+  skipRows: number;
+  maxColumns: number;
+  maxRecordBytes: number;
+  maxSharedStringsBytes: number;
+}
+
+export interface OpenedWorkbook {
+  /** Every sheet's name, in the workbook's order (the preview's `sheets`). */
+  sheets: string[];
+  /** The sheet being read. */
+  sheet: string;
+  /** The sheet's inflated size, for progress. */
+  partBytes: number;
+  /** The sheet's records; `onInflated` hears how many of its bytes were inflated so far. */
+  records(stats: DecodeStats, onInflated?: (bytes: number) => void): AsyncGenerator<SourceRecord[]>;
+}
+
+/**
+ * A workbook's chosen sheet as a stream of records. What the cells need first (sheets, date
+ * styles, the shared strings, the merged ranges) is read here, before the first row.
+ */
+export async function openWorkbook(zip: ZipArchive, options: WorkbookOptions): Promise<OpenedWorkbook> {
+  const archive = partsOf(zip, options.maxPartBytes);
+  const layout = await readWorkbookLayout(archive);
+  const chosen = chooseSheet(layout.sheets, options.sheet);
+  const part = chosen.part!;
+  if (!archive.has(part)) throw damaged(part, 'it is missing');
+  const dateStyles = await readDateStyles(archive, layout.styles);
+  const sharedStrings = await readSharedStrings(archive, layout.sharedStrings, options.maxSharedStringsBytes);
+  const merged = new MergedCells(await readMergedRanges(archive.read(part)));
+  return {
+    sheets: layout.sheets.map((s) => s.name),
+    sheet: chosen.name,
+    partBytes: zip.find(part)!.size,
+    records: (stats, onInflated) =>
+      readSheetRecords(counted(archive.read(part), onInflated), {
+        sheet: chosen.name, part, sharedStrings, dateStyles, date1904: layout.date1904, merged,
+        stats, skipRows: options.skipRows, maxColumns: options.maxColumns, maxRecordBytes: options.maxRecordBytes,
+      }),
+  };
+}
+
+function partsOf(zip: ZipArchive, maxBytes: number): WorkbookArchive {
+  return {
+    has: (name) => zip.find(name) !== undefined,
+    read: (name) => zip.read(zip.find(name)!, maxBytes),
+  };
+}
+
+async function* counted(chunks: AsyncIterable<Buffer>, onBytes: ((bytes: number) => void) | undefined): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of chunks) {
+    total += chunk.length;
+    onBytes?.(total);
+    yield chunk;
+  }
+}

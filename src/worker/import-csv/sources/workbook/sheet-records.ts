@@ -1,0 +1,223 @@
+import { ImportError } from '../../../../shared/errors.js';
+import type { DecodeStats } from '../../encoding/decode.js';
+import type { CellProblem, SourceRecord } from '../source-record.js';
+import { serialToIso } from './cell-dates.js';
+import { normaliseNumber } from './cell-numbers.js';
+import { columnLetters, columnNumber } from './cell-reference.js';
+import type { DateKind } from './date-formats.js';
+import type { MergedCells } from './merged-cells.js';
+import { unescapeOoxml } from './ooxml-text.js';
+import type { StringTable } from './string-table.js';
+import { XmlPartParser, damaged, type XmlVisitor } from './xml-parts.js';
+
+export interface SheetContext {
+  sheet: string;
+  part: string;
+  sharedStrings: StringTable;
+  dateStyles: readonly (DateKind | undefined)[];
+  date1904: boolean;
+  merged: MergedCells;
+  /** Told when a cell holds a NUL (written `_x0000_`), which jsonb cannot store: the row stage removes and counts them. */
+  stats: DecodeStats;
+  /** Rows up to this sheet row number are left out (`csv.skipRows`). */
+  skipRows: number;
+  maxColumns: number;
+  maxRecordBytes: number;
+}
+
+/**
+ * Streams a worksheet's rows as records (DESIGN §5.7), a batch per inflated chunk, so memory
+ * holds one chunk's rows whatever the sheet's size. A record's line is its sheet row number;
+ * cells a row skips (`A1`, then `C1`) are empty; rows without a value are left out, as blank
+ * lines are.
+ */
+export async function* readSheetRecords(chunks: AsyncIterable<Buffer>, context: SheetContext): AsyncGenerator<SourceRecord[]> {
+  const reader = new SheetReader(context);
+  const parser = new XmlPartParser(context.part, reader);
+  for await (const chunk of chunks) {
+    parser.write(chunk);
+    if (reader.records.length) yield reader.take();
+  }
+  parser.end();
+  if (reader.records.length) yield reader.take();
+}
+
+/** The SAX side: one row's cells at a time. */
+class SheetReader implements XmlVisitor {
+  records: SourceRecord[] = [];
+  private row = 0;
+  private cells: string[] = [];
+  private problems: CellProblem[] | undefined;
+  private chars = 0;
+  private column = 0;
+  private type = '';
+  private style = 0;
+  private hasFormula = false;
+  /** The text of the `<v>` or inline `<t>` being read. */
+  private buffer = '';
+  private value: string | undefined;
+  private inline: string | undefined;
+  private capture = false;
+  private phonetic = 0;
+
+  constructor(private readonly context: SheetContext) {}
+
+  take(): SourceRecord[] {
+    const records = this.records;
+    this.records = [];
+    return records;
+  }
+
+  open(name: string, a: Record<string, string>): void {
+    switch (name) {
+      case 'c':
+        this.column = a.r ? columnNumber(a.r) : this.column + 1;
+        this.type = a.t ?? 'n';
+        this.style = a.s ? Number(a.s) : 0;
+        this.hasFormula = false;
+        this.value = undefined;
+        this.inline = undefined;
+        return;
+      case 'v':
+        this.capture = true;
+        this.buffer = '';
+        return;
+      case 't':
+        if (this.type === 'inlineStr' && this.phonetic === 0) {
+          this.capture = true;
+          this.buffer = '';
+        }
+        return;
+      case 'f':
+        this.hasFormula = true;
+        return;
+      case 'rPh':
+        this.phonetic++;
+        return;
+      case 'row':
+        this.row = a.r ? Number(a.r) : this.row + 1;
+        this.cells = [];
+        this.problems = undefined;
+        this.chars = 0;
+        this.column = 0;
+        if (this.context.merged.any) this.context.merged.startRow(this.row);
+        return;
+    }
+  }
+
+  text(t: string): void {
+    if (!this.capture) return;
+    this.buffer += t;
+    if (this.chars + this.buffer.length > this.context.maxRecordBytes) throw this.tooLarge();
+  }
+
+  close(name: string): void {
+    switch (name) {
+      case 'v':
+        this.value = this.buffer;
+        this.capture = false;
+        return;
+      case 't':
+        if (this.capture) {
+          this.inline = (this.inline ?? '') + this.buffer;
+          this.capture = false;
+        }
+        return;
+      case 'rPh':
+        this.phonetic--;
+        return;
+      case 'c':
+        this.closeCell();
+        return;
+      case 'row':
+        this.closeRow();
+        return;
+    }
+  }
+
+  private closeCell(): void {
+    const value = this.cellValue();
+    if (value === undefined || value === '') return;
+    const { context, column } = this;
+    if (column > context.maxColumns) {
+      throw new ImportError('TOO_MANY_COLUMNS', `cell ${this.reference()} of sheet "${context.sheet}" is in column ${column}; at most ${context.maxColumns} columns are allowed`);
+    }
+    if (context.merged.any && context.merged.hidden(this.row, column)) return;
+    if (!context.stats.sawNul && this.type !== 'n' && value.includes('\0')) context.stats.sawNul = true;
+    const cells = this.cells;
+    while (cells.length < column - 1) cells.push('');
+    cells[column - 1] = value;
+    this.chars += value.length + 1;
+    if (this.chars > context.maxRecordBytes) throw this.tooLarge();
+  }
+
+  /** The cell's value as text; a problem (and "") when the file holds no value to store. */
+  private cellValue(): string | undefined {
+    const { value } = this;
+    switch (this.type) {
+      case 's': {
+        if (value === undefined) return undefined;
+        const s = this.context.sharedStrings.get(Number(value));
+        if (s === undefined) throw damaged(this.context.part, `cell ${this.reference()} points at text value ${value}, which the workbook does not have`);
+        return s;
+      }
+      case 'inlineStr':
+        return this.inline === undefined ? undefined : unescapeOoxml(this.inline);
+      case 'str':
+        return value === undefined ? this.uncalculated() : unescapeOoxml(value);
+      case 'b':
+        return value === undefined ? this.uncalculated() : value === '1' || value === 'true' ? 'TRUE' : 'FALSE';
+      case 'e':
+        return this.problem(`cell ${this.reference()} holds the error ${value ?? '(none)'}, not a value`, value ?? '');
+      case 'd':
+        return value;
+      default:
+        // An empty `<v/>` is no number: some writers leave one for a formula they did not calculate.
+        return value === undefined || value === '' ? this.uncalculated() : this.number(value);
+    }
+  }
+
+  private number(text: string): string {
+    const kind = this.context.dateStyles[this.style];
+    if (kind) {
+      const iso = serialToIso(Number(text), kind, this.context.date1904);
+      return iso ?? this.problem(`cell ${this.reference()} is formatted as a date, but its number ${text} is no date a calendar has`, text);
+    }
+    return normaliseNumber(text) ?? this.problem(`cell ${this.reference()} should hold a number but holds "${text}"`, text);
+  }
+
+  /** A formula whose result the file does not hold: it was written by a program that does not calculate. */
+  private uncalculated(): string | undefined {
+    if (!this.hasFormula) return undefined;
+    return this.problem(
+      `cell ${this.reference()} holds a formula whose result was never calculated (the file was not saved by a spreadsheet program); open it in one and save it again`,
+      '',
+    );
+  }
+
+  /** Records why the cell has no value; the row is never stored, and its report keeps the cell as the file had it. */
+  private problem(reason: string, value: string): string {
+    (this.problems ??= []).push({ position: this.column - 1, cell: this.reference(), reason, value });
+    return value;
+  }
+
+  private closeRow(): void {
+    const { cells } = this;
+    if ((cells.length === 0 && !this.problems) || this.row <= this.context.skipRows) return;
+    const bytes = this.chars;
+    // Characters bound bytes from below; only a row near the limit is measured in UTF-8.
+    if (3 * bytes > this.context.maxRecordBytes && byteLength(cells) > this.context.maxRecordBytes) throw this.tooLarge();
+    this.records.push({ cells, line: this.row, bytes, ...(this.problems ? { problems: this.problems } : {}) });
+  }
+
+  /** Characters are counted as the row is read (no more bytes than they), so a row is stopped as it passes the limit. */
+  private tooLarge(): ImportError {
+    return new ImportError('RECORD_TOO_LARGE', `row ${this.row} of sheet "${this.context.sheet}" is larger than the limit of ${this.context.maxRecordBytes} bytes`);
+  }
+
+  private reference(): string {
+    return `${columnLetters(this.column)}${this.row}`;
+  }
+}
+
+const byteLength = (cells: string[]) => cells.reduce((n, c) => n + Buffer.byteLength(c) + 1, 0);

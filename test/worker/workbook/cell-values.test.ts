@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { serialToIso } from '../../../src/worker/import-csv/sources/workbook/cell-dates.js';
+import { normaliseNumber } from '../../../src/worker/import-csv/sources/workbook/cell-numbers.js';
+import { dateKindOf } from '../../../src/worker/import-csv/sources/workbook/date-formats.js';
+
+describe('normaliseNumber', () => {
+  it('gives the shortest decimal naming the double Excel wrote 17 digits of', () => {
+    expect(normaliseNumber('1.1000000000000001')).toBe('1.1');
+    expect(normaliseNumber('0.30000000000000004')).toBe('0.30000000000000004');
+    expect(normaliseNumber('12.50')).toBe('12.5');
+  });
+
+  it('drops exponents, signs of zero and padding inside JavaScript’s plain range, keeps them beyond', () => {
+    expect(normaliseNumber('1.50E+2')).toBe('150');
+    expect(normaliseNumber('-0')).toBe('0');
+    expect(normaliseNumber('-1.2345E-5')).toBe('-0.000012345');
+    expect(normaliseNumber('1E+300')).toBe('1E+300');
+    expect(normaliseNumber('1.5E-7')).toBe('1.5E-7');
+  });
+
+  it('keeps digits beyond what a double holds as written, rather than round them', () => {
+    expect(normaliseNumber('12345678901234567890')).toBe('12345678901234567890');
+  });
+
+  it('has no value for text that is no number', () => {
+    expect(normaliseNumber('12,5')).toBeUndefined();
+    expect(normaliseNumber('NaN')).toBeUndefined();
+  });
+});
+
+describe('serialToIso', () => {
+  it('reads the 1900 system with its phantom 29 February 1900, and refuses that day', () => {
+    expect(serialToIso(1, 'date', false)).toBe('1900-01-01');
+    expect(serialToIso(59, 'date', false)).toBe('1900-02-28');
+    expect(serialToIso(60, 'date', false)).toBeUndefined();
+    expect(serialToIso(61, 'date', false)).toBe('1900-03-01');
+    expect(serialToIso(45352, 'date', false)).toBe('2024-03-01');
+  });
+
+  it('reads the 1904 system from 1904-01-01', () => {
+    expect(serialToIso(0, 'date', true)).toBe('1904-01-01');
+    expect(serialToIso(43890, 'date', true)).toBe('2024-03-01');
+  });
+
+  it('keeps a time of day a date format hides, and milliseconds only when there are some', () => {
+    expect(serialToIso(45352.5, 'date', false)).toBe('2024-03-01T12:00:00');
+    expect(serialToIso(45352 + 1.5 / 86_400, 'datetime', false)).toBe('2024-03-01T00:00:01.500');
+    expect(serialToIso(0.75, 'time', false)).toBe('18:00:00');
+  });
+});
+
+describe('dateKindOf', () => {
+  it('tells dates, times and both from the letters outside quotes, escapes and brackets', () => {
+    expect(dateKindOf('dd.mm.yyyy')).toBe('date');
+    expect(dateKindOf('mmm-yy')).toBe('date');
+    expect(dateKindOf('h:mm AM/PM')).toBe('time');
+    expect(dateKindOf('yyyy-mm-dd hh:mm:ss')).toBe('datetime');
+    expect(dateKindOf('[$-409]d-mmm-yyyy;@')).toBe('date');
+  });
+
+  it('leaves numbers, text in quotes and elapsed durations as numbers', () => {
+    expect(dateKindOf('#,##0.00 "days"')).toBeUndefined();
+    expect(dateKindOf('0.00E+00')).toBeUndefined();
+    expect(dateKindOf('[h]:mm:ss')).toBeUndefined();
+    expect(dateKindOf('[Red]0.00;[Blue]-0.00')).toBeUndefined();
+    expect(dateKindOf('General')).toBeUndefined();
+  });
+});
