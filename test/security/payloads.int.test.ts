@@ -9,7 +9,9 @@ import { importRequest, startService, uniqueJobId, type TestService } from '../h
 /**
  * Hostile webhook bodies that test/e2e/webhook-security.int.test.ts does not already cover. Every
  * one is correctly signed, so only validation stands between it and the queue: each must get a
- * clear 400 (or 413 past 64 KiB), queue nothing, write no status document, and leave the api up.
+ * clear 400 (or 413 past 64 KiB), queue nothing, and leave the api up. A 400 whose jobId can be
+ * read leaves the `failed` REQUEST_INVALID status document the app waits on (DESIGN §3), and
+ * nothing else: no job, no list.
  */
 
 let service: TestService;
@@ -32,7 +34,8 @@ async function expectNothingQueued(jobId?: string): Promise<void> {
   expect(Object.values(counts).reduce((a, b) => a + b, 0), JSON.stringify(counts)).toBe(0);
   if (jobId !== undefined) {
     expect(await queue.getJob(jobId)).toBeUndefined();
-    expect(await service.status(jobId)).toBeNull();
+    const status = await service.status(jobId);
+    if (status) expect(status).toMatchObject({ jobId, state: 'failed', error: { code: 'REQUEST_INVALID', retryable: false } });
   }
 }
 

@@ -264,9 +264,11 @@ describe('secrets', () => {
 
   it('writes no secret to Redis: queue keys, job data, results, failures, events and status documents', async () => {
     const dump = await dumpRedis();
+    // The refused request leaves its REQUEST_INVALID document (DESIGN §3), scanned for leaks below too.
     expect([...dump.keys()].filter((k) => k.startsWith('csv-import:job:')).sort()).toEqual(
-      [ok, missing, outage].map((id) => statusKey(id)).sort(),
+      [ok, missing, outage, `${JOB_PREFIX}-bad`].map((id) => statusKey(id)).sort(),
     );
+    expect(dump.get(statusKey(`${JOB_PREFIX}-bad`))).toContain('REQUEST_INVALID');
     expect([...dump.keys()].some((k) => k.startsWith(QUEUE_PREFIX))).toBe(true);
     expect([...dump.values()].join('\n')).toContain('FILE_NOT_FOUND');
     const leaks = [...dump].flatMap(([key, value]) => leaksIn(value, signatures).map((name) => `${name} in ${key}`));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../../../src/shared/contract.js';
+import { rejectedRowsKey } from '../../../src/worker/import-csv/sinks/rejected-rows.js';
 import { compressedWith, executable, gzipCommand, gzipZlib, images, officeFiles, removeMadeFiles, zipOf } from '../../helpers/made-files.js';
 import { readRows } from '../../helpers/read-list.js';
 import { importRequest, startService, uniqueJobId, type TestService } from '../../helpers/service.js';
@@ -132,7 +133,7 @@ describe('a file that is not text', () => {
       expect(doc.error!.message.replace(/^"[^"]+": /, ''), c.file).toMatch(c.message);
       expect(doc.preview, c.file).toBeUndefined();
       expect(doc.attempt, c.file).toBe(1);
-      await expect(service.s3.storage.head(`rejected/${jobId}.csv`), c.file).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      await expect(service.s3.storage.head(rejectedRowsKey('rejected/', jobId, 1)), c.file).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
       expect(await listsOf(jobId), c.file).toBe(0);
     }
   }, 300_000);
