@@ -34,7 +34,7 @@ describe('reviewing an import through the service', () => {
     expect(doc.result).toMatchObject({ dryRun: true, rows: 2, alreadyImported: false });
     expect(doc.result).not.toHaveProperty('listId');
     expect(doc.preview).toEqual({
-      fileType: 'csv', encoding: 'utf-8', encodingConfidence: expect.any(Number), delimiter: ',', header: ['Email', 'Name'],
+      fileType: 'csv', encoding: 'utf-8', encodingConfidence: expect.any(Number), delimiter: ',', quote: '"', header: ['Email', 'Name'],
       columns: [
         { key: 'email', name: 'Email', type: 'string', suggested: { type: 'email' } },
         { key: 'name', name: 'Name', type: 'string', suggested: { type: 'string' } },
