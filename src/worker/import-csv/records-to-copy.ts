@@ -77,7 +77,7 @@ export class RecordsToCopy extends Transform {
 
   private rawNames: string[] | undefined;
   /** `raw` is the record as parsed, before NULs were removed from `cells` (the report keeps it). */
-  private sample: { cells: string[]; raw: string[]; line: number; problems?: CellProblem[] }[] | undefined = [];
+  private sample: { cells: string[]; raw: string[]; line: number; problems?: CellProblem[]; kinds?: SourceRecord['kinds'] }[] | undefined = [];
   private planned: PlannedColumn[] = [];
   /** The settled columns' encoder; undefined until the sample is read. */
   private values: RowValues | undefined;
@@ -132,7 +132,7 @@ export class RecordsToCopy extends Transform {
       else {
         for (const r of chunk as SourceRecord[]) {
           const cells = this.opts.decodeStats.sawNul ? this.removeNuls(r.cells) : r.cells;
-          this.takeRecord(cells, r.cells, r.line, r.bytes, r.problems);
+          this.takeRecord(cells, r.cells, r.line, r.bytes, r.problems, r.kinds);
         }
       }
     } catch (err) {
@@ -168,16 +168,16 @@ export class RecordsToCopy extends Transform {
   }
 
   /** From here on a record is a record, whatever file it came from. */
-  private takeRecord(cells: string[], raw: string[], line: number, bytes: number, problems?: CellProblem[]): void {
+  private takeRecord(cells: string[], raw: string[], line: number, bytes: number, problems?: CellProblem[], kinds?: SourceRecord['kinds']): void {
     if (this.opts.header && !this.rawNames) this.readHeader(cells, line, problems);
-    else if (this.sample) this.addToSample(cells, raw, line, bytes, problems);
+    else if (this.sample) this.addToSample(cells, raw, line, bytes, problems, kinds);
     else this.writeRow(cells, line, raw, problems);
   }
 
-  private addToSample(cells: string[], raw: string[], line: number, bytes: number, problems: CellProblem[] | undefined): void {
+  private addToSample(cells: string[], raw: string[], line: number, bytes: number, problems: CellProblem[] | undefined, kinds: SourceRecord['kinds']): void {
     // Without a header every cell of a sampled row is a column: no need to hold it to know.
     if (!this.opts.header) this.checkColumnCount(cells.length);
-    this.sample!.push({ cells, raw, line, problems });
+    this.sample!.push({ cells, raw, line, problems, kinds });
     this.sampleBytes += bytes + SAMPLE_CELL_BYTES * cells.length;
     if (this.sample!.length >= SAMPLE_ROWS || this.sampleBytes >= SAMPLE_MAX_BYTES) this.settleTypes();
   }
@@ -235,7 +235,8 @@ export class RecordsToCopy extends Transform {
     this.checkColumnCount(names.length);
     if (!this.rawNames) this.planned = resolveColumnPlan(names, this.opts.plan, this.opts.skipRows + 1);
     const sampled = sample.map((r) => this.planned.map((c) => r.cells[c.source] ?? ''));
-    const settled = settleColumns(this.planned, sampled, this.opts);
+    const kinds = sample.every((r) => r.kinds) ? sample.map((r) => this.planned.map((c) => r.kinds![c.source])) : undefined;
+    const settled = settleColumns(this.planned, sampled, this.opts, kinds);
     this.values = new RowValues(settled.columns, names.length);
     this.holdRows = this.opts.unique !== undefined && settled.columns.some((c) => c.unique);
     this.columns = settled.columns.map((c) => c.info);

@@ -56,6 +56,6 @@ describe('which sheet is read', () => {
     await workbook.xlsx.writeFile(path);
     const result = await importFile(fixture.db, path, importJob({ csv: { skipRows: 2 } }));
     expect(result.columns.map((c) => c.name)).toEqual(['Region', 'Sales']);
-    expect((await readRows(fixture.db.pool, result.listId)).map((r) => r.data)).toEqual([{ region: 'North', sales: '10' }]);
+    expect((await readRows(fixture.db.pool, result.listId)).map((r) => r.data)).toEqual([{ region: 'North', sales: 10 }]);
   });
 });

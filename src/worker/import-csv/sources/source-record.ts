@@ -14,7 +14,15 @@ export interface SourceRecord {
   bytes: number;
   /** Cells the file itself marks as having no value to store (a workbook's `#N/A`). */
   problems?: CellProblem[];
+  /**
+   * What each cell held, where the file says (a workbook's first rows, header and type sample):
+   * a column of one typed kind takes that type with no guessing (DESIGN §5.7). A hole is an
+   * empty cell or one with a problem, which casts no vote. CSV text has none.
+   */
+  kinds?: (CellKind | undefined)[];
 }
+
+export type CellKind = 'number' | 'date' | 'datetime' | 'time' | 'boolean' | 'string';
 
 export interface CellProblem {
   /** The cell's position in `cells`. */

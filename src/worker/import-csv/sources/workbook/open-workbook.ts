@@ -1,4 +1,5 @@
 import type { DecodeStats } from '../../encoding/decode.js';
+import { SAMPLE_ROWS } from '../../infer-types.js';
 import type { SourceRecord } from '../source-record.js';
 import type { ZipArchive } from '../zip-archive.js';
 import { readDateStyles } from './cell-styles.js';
@@ -53,6 +54,8 @@ export async function openWorkbook(zip: ZipArchive, options: WorkbookOptions): P
       readSheetRecords(counted(archive.read(part), onInflated), {
         sheet: chosen.name, part, sharedStrings, dateStyles, date1904: layout.date1904, merged,
         stats, skipRows: options.skipRows, maxColumns: options.maxColumns, maxRecordBytes: options.maxRecordBytes,
+        // Kinds only for the header and the type sample: settle-columns reads no more of them.
+        kindRows: SAMPLE_ROWS + 1,
       }),
   };
 }

@@ -1,6 +1,6 @@
 import { ImportError } from '../../../../shared/errors.js';
 import type { DecodeStats } from '../../encoding/decode.js';
-import type { CellProblem, SourceRecord } from '../source-record.js';
+import type { CellKind, CellProblem, SourceRecord } from '../source-record.js';
 import { serialToIso } from './cell-dates.js';
 import { normaliseNumber } from './cell-numbers.js';
 import { columnLetters, columnNumber } from './cell-reference.js';
@@ -23,6 +23,8 @@ export interface SheetContext {
   skipRows: number;
   maxColumns: number;
   maxRecordBytes: number;
+  /** The first this many records carry their cells' kinds (SourceRecord.kinds). */
+  kindRows: number;
 }
 
 /**
@@ -48,6 +50,10 @@ class SheetReader implements XmlVisitor {
   private row = 0;
   private cells: string[] = [];
   private problems: CellProblem[] | undefined;
+  private kinds: (CellKind | undefined)[] | undefined;
+  /** The kind of the cell being read, set with its value; undefined when it has a problem. */
+  private kind: CellKind | undefined;
+  private recordCount = 0;
   private chars = 0;
   private column = 0;
   private type = '';
@@ -98,6 +104,7 @@ class SheetReader implements XmlVisitor {
         this.row = a.r ? Number(a.r) : this.row + 1;
         this.cells = [];
         this.problems = undefined;
+        this.kinds = this.recordCount < this.context.kindRows ? [] : undefined;
         this.chars = 0;
         this.column = 0;
         if (this.context.merged.any) this.context.merged.startRow(this.row);
@@ -147,6 +154,7 @@ class SheetReader implements XmlVisitor {
     const cells = this.cells;
     while (cells.length < column - 1) cells.push('');
     cells[column - 1] = value;
+    if (this.kinds) this.kinds[column - 1] = this.kind;
     this.chars += value.length + 1;
     if (this.chars > context.maxRecordBytes) throw this.tooLarge();
   }
@@ -154,6 +162,7 @@ class SheetReader implements XmlVisitor {
   /** The cell's value as text; a problem (and "") when the file holds no value to store. */
   private cellValue(): string | undefined {
     const { value } = this;
+    this.kind = 'string';
     switch (this.type) {
       case 's': {
         if (value === undefined) return undefined;
@@ -166,10 +175,12 @@ class SheetReader implements XmlVisitor {
       case 'str':
         return value === undefined ? this.uncalculated() : unescapeOoxml(value);
       case 'b':
+        this.kind = 'boolean';
         return value === undefined ? this.uncalculated() : value === '1' || value === 'true' ? 'TRUE' : 'FALSE';
       case 'e':
         return this.problem(`cell ${this.reference()} holds the error ${value ?? '(none)'}, not a value`, value ?? '');
       case 'd':
+        // ISO text as the file wrote it, which this reader does not render: read as text.
         return value;
       default:
         // An empty `<v/>` is no number: some writers leave one for a formula they did not calculate.
@@ -181,8 +192,11 @@ class SheetReader implements XmlVisitor {
     const kind = this.context.dateStyles[this.style];
     if (kind) {
       const iso = serialToIso(Number(text), kind, this.context.date1904);
+      // A date format on a serial with a time of day renders a datetime (serialToIso).
+      this.kind = iso?.includes('T') ? 'datetime' : kind;
       return iso ?? this.problem(`cell ${this.reference()} is formatted as a date, but its number ${text} is no date a calendar has`, text);
     }
+    this.kind = 'number';
     return normaliseNumber(text) ?? this.problem(`cell ${this.reference()} should hold a number but holds "${text}"`, text);
   }
 
@@ -197,6 +211,7 @@ class SheetReader implements XmlVisitor {
 
   /** Records why the cell has no value; the row is never stored, and its report keeps the cell as the file had it. */
   private problem(reason: string, value: string): string {
+    this.kind = undefined;
     (this.problems ??= []).push({ position: this.column - 1, cell: this.reference(), reason, value });
     return value;
   }
@@ -207,7 +222,8 @@ class SheetReader implements XmlVisitor {
     const bytes = this.chars;
     // Characters bound bytes from below; only a row near the limit is measured in UTF-8.
     if (3 * bytes > this.context.maxRecordBytes && byteLength(cells) > this.context.maxRecordBytes) throw this.tooLarge();
-    this.records.push({ cells, line: this.row, bytes, ...(this.problems ? { problems: this.problems } : {}) });
+    this.recordCount++;
+    this.records.push({ cells, line: this.row, bytes, ...(this.problems ? { problems: this.problems } : {}), ...(this.kinds ? { kinds: this.kinds } : {}) });
   }
 
   /** Characters are counted as the row is read (no more bytes than they), so a row is stopped as it passes the limit. */
