@@ -246,7 +246,7 @@ export type Compression = (typeof COMPRESSIONS)[number];
 export const REFUSED_FILE_TYPES = [
   'xlsx', 'xls', 'xlsb', 'ods', 'pdf', 'png', 'jpeg', 'gif', 'webp', 'tiff', 'bmp', 'heic',
   'docx', 'doc', 'odt', 'rtf', 'pptx', 'ppt', 'odp', 'zip', 'gzip', '7z', 'rar', 'bzip2', 'xz', 'zstd', 'tar',
-  'sqlite', 'executable', 'binary',
+  'sqlite', 'executable', 'binary', 'html', 'xml',
 ] as const;
 export type RefusedFileType = (typeof REFUSED_FILE_TYPES)[number];
 

@@ -43,7 +43,7 @@ export function gzipCommand(content: string | Buffer): Buffer {
 /** The text compressed by node:zlib (what a web app's upload code would use). */
 export const gzipZlib = (content: string | Buffer): Buffer => gzipSync(content);
 
-export type OfficeFormat = 'xlsx' | 'xls' | 'ods' | 'pdf' | 'docx';
+export type OfficeFormat = 'xlsx' | 'xls' | 'ods' | 'pdf' | 'docx' | 'html' | 'xml' | 'fods';
 /** LibreOffice's export filter for each format, from a CSV (Calc) or a text file (Writer). */
 const FILTERS: Record<OfficeFormat, { from: 'csv' | 'txt'; to: string }> = {
   xlsx: { from: 'csv', to: 'xlsx' },
@@ -51,6 +51,9 @@ const FILTERS: Record<OfficeFormat, { from: 'csv' | 'txt'; to: string }> = {
   ods: { from: 'csv', to: 'ods' },
   pdf: { from: 'csv', to: 'pdf' },
   docx: { from: 'txt', to: 'docx:MS Word 2007 XML' },
+  html: { from: 'csv', to: 'html' },
+  xml: { from: 'csv', to: 'xml:MS Excel 2003 XML' },
+  fods: { from: 'csv', to: 'fods' },
 };
 
 /**

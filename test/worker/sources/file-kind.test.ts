@@ -56,6 +56,42 @@ describe('fileKindOf', () => {
   });
 });
 
+describe('markup read as text', () => {
+  const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+
+  it.each([
+    ['html', '\ufeff\n  <!DOCTYPE html>\n<html><body><table><tr><td>name</td></tr></table></body></html>'],
+    ['html', '<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head><meta charset="utf-8"></head><body><table>'],
+    ['html', '<table border="1"><tr><th>id</th><th>name</th></tr>'],
+    ['html', '<!-- saved from url=(0014)about:internet -->\n<html>'],
+    ['xml', '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'],
+    ['ods', '<?xml version="1.0" encoding="UTF-8"?><office:document office:mimetype="application/vnd.oasis.opendocument.spreadsheet">'],
+    ['xml', '<?xml version="1.0" encoding="UTF-8"?>\n<customers><customer id="1"/></customers>'],
+  ])('refuses %s that would be read as rows of tags', (fileType, text) => {
+    expect(kindOf(Buffer.from(text))).toBe(fileType);
+  });
+
+  it('knows a web page in UTF-16 too', () => {
+    expect(kindOf(utf16le('<html><body><table><tr><td>a</td></tr></table></body></html>'))).toBe('html');
+  });
+
+  it.each([
+    ['a header naming tags', '<id>,<name>\n1,Ann\n'],
+    ['cells holding markup', 'name,html\nAnn,<html><b>hi</b></html>\n'],
+    ['a header that starts like a tag but is not one', '<html5 support>,count\nyes,3\n'],
+  ])('leaves a CSV with %s as text', (_, text) => {
+    expect(kindOf(Buffer.from(text))).toBe('text');
+    expect(kindOf(utf16le(text))).toBe('text');
+  });
+
+  it('says what the markup is and what to do', () => {
+    const kind = fileKindOf(Buffer.from('<!DOCTYPE html><html>'));
+    expect(kind.kind === 'refused' && refusedFile(kind).message).toBe(
+      'This is a web page (HTML), not a spreadsheet file. Open it in a spreadsheet program and save it as .xlsx or CSV, or export the table as CSV from where it came.',
+    );
+  });
+});
+
 describe('zipKindOf', () => {
   const entry = (name: string): ZipEntry => ({ name, size: 10, directory: name.endsWith('/') });
   const zip = (...names: string[]) => zipKindOf(names.map(entry));

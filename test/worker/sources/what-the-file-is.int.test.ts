@@ -40,11 +40,16 @@ let service: TestService;
 const run = promisify(execFile);
 
 beforeAll(async () => {
-  const [office, pictures] = await Promise.all([officeFiles(CSV, ['xls', 'ods', 'pdf', 'docx']), images(), startService().then((s) => (service = s))]);
+  const [office, pictures] = await Promise.all([officeFiles(CSV, ['xls', 'ods', 'pdf', 'docx', 'html', 'xml', 'fods']), images(), startService().then((s) => (service = s))]);
   const text = Buffer.from(`name,city\n${'Ann,Oslo\nBo,Rome\nCy,Lima\n'.repeat(50)}`);
   refused.push(
     { file: 'old.xls', bytes: office.xls, fileType: 'xls', message: /^This is an Excel 97–2003 workbook \(\.xls\)\. Save it as \.xlsx or CSV and upload it again\.$/ },
     { file: 'sheet.ods', bytes: office.ods, fileType: 'ods', message: /^This is an OpenDocument spreadsheet \(\.ods\)\. Save it as \.xlsx or CSV/ },
+    // Markup that spreadsheet users meet under spreadsheet names: a web page "exported to Excel",
+    // Excel 2003's XML spreadsheet, OpenDocument's flat XML.
+    { file: 'export.xls', bytes: office.html, fileType: 'html', message: /^This is a web page \(HTML\), not a spreadsheet file\. Open it in a spreadsheet program and save it as \.xlsx or CSV/ },
+    { file: 'sheet.xml', bytes: office.xml, fileType: 'xml', message: /^This is an Excel 2003 XML spreadsheet\. Open it in a spreadsheet program and save it as \.xlsx or CSV/ },
+    { file: 'sheet.fods', bytes: office.fods, fileType: 'ods', message: /^This is an OpenDocument spreadsheet saved as flat XML \(\.fods\)\. Save it as \.xlsx or CSV and upload it again\.$/ },
     { file: 'table.pdf', bytes: office.pdf, fileType: 'pdf', message: /^This is a PDF document\. Export the table as CSV or \.xlsx/ },
     { file: 'letter.docx', bytes: office.docx, fileType: 'docx', message: /^This is a Word document \(\.docx\)\. Copy the table into a spreadsheet/ },
     // The PNG as users upload it: renamed to .csv.

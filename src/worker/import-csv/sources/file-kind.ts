@@ -2,6 +2,7 @@ import { isEncryptedWorkbook } from './workbook/encrypted-workbook.js';
 import type { RefusedFileType } from '../../../shared/contract.js';
 import { ImportError } from '../../../shared/errors.js';
 import { looksLikeUtf16 } from '../encoding/detect-encoding.js';
+import { markupKindOf } from './markup-file.js';
 import type { ZipEntry } from './zip-archive.js';
 
 /**
@@ -69,7 +70,10 @@ export function fileKindOf(head: Buffer, declaredEncoding = 'auto'): FileKind {
     if (sig.is === 'gzip' || sig.is === 'zip') return { kind: sig.is };
     return { kind: 'refused', ...(typeof sig.is === 'function' ? sig.is(head) : sig.is) };
   }
-  if (isUtf16(head, declaredEncoding)) return { kind: 'text' };
+  const utf16 = isUtf16(head, declaredEncoding);
+  const markup = markupKindOf(head, utf16);
+  if (markup) return { kind: 'refused', ...markup };
+  if (utf16) return { kind: 'text' };
   const binary = binaryBytes(head);
   if (binary.count > MAX_TRACE && binary.count > head.length / 100) {
     return { kind: 'refused', fileType: 'binary', what: `not a text file: its first ${head.length} bytes hold ${binary.count} bytes that text never has (the first at byte ${binary.first + 1})` };
@@ -100,6 +104,8 @@ const ADVICE: Record<RefusedFileType, string> = {
   sqlite: 'Export the table as CSV and upload that.',
   executable: 'Upload the CSV or .xlsx file itself.',
   binary: 'Save the table as CSV (or .xlsx) and upload that.',
+  html: 'Open it in a spreadsheet program and save it as .xlsx or CSV, or export the table as CSV from where it came.',
+  xml: 'Open it in a spreadsheet program and save it as .xlsx or CSV, or export the table as CSV from the program that made it.',
 };
 
 function startsWith(b: Buffer, bytes: string | number[]): boolean {
