@@ -8,7 +8,7 @@ export interface JobPresentation {
 }
 
 /**
- * The import queue as operators read it (DESIGN §14): each job by what it is (list name and file
+ * The import queue as operators read it (DESIGN §14): each job by what it is (list name, file name and
  * key, not the job type every job shares), its progress as the percentage bull-board draws as a
  * ring (with the counts beside it in the Progress tab), and a failure as the `CODE: message` the
  * processor stores, with no stack trace where they are hidden. Presentation only: bull-board runs
@@ -23,12 +23,18 @@ export function importQueueAdapter(queue: Queue, presentation: JobPresentation):
   return adapter;
 }
 
-/** `Contacts · uploads/user-42/contacts.csv`; the job type when the data is not an import's. */
+/**
+ * `Contacts · Kunden März.xlsx (uploads/user-42/8f3a.xlsx)`: the file as its user named it, and the
+ * key an operator finds it by; `Contacts · uploads/user-42/contacts.csv` when the app sent no
+ * file name; the job type when the data is not an import's.
+ */
 export function jobTitle(job: { name?: string; data?: unknown }): string {
-  const request = (job.data as { request?: { list?: { name?: unknown }; source?: { key?: unknown } } } | undefined)?.request;
+  const request = (job.data as { request?: { list?: { name?: unknown }; source?: { key?: unknown; fileName?: unknown } } } | undefined)?.request;
   const name = typeof request?.list?.name === 'string' ? request.list.name : undefined;
   const key = typeof request?.source?.key === 'string' ? request.source.key : undefined;
-  return [name, key].filter(Boolean).join(' · ') || (job.name ?? '');
+  const fileName = typeof request?.source?.fileName === 'string' ? request.source.fileName : undefined;
+  const file = fileName && key ? `${fileName} (${key})` : (fileName ?? key);
+  return [name, file].filter(Boolean).join(' · ') || (job.name ?? '');
 }
 
 /**

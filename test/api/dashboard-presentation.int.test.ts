@@ -19,15 +19,17 @@ interface BoardJob {
 async function boardWithJobs(apiEnv: Record<string, string>) {
   const service = await startService({ apiEnv: { ...CREDENTIALS, ...apiEnv } });
   const bull = openImportQueue(service);
-  const put = async (label: string, csv: string, extra: Parameters<typeof importRequest>[2] = {}) => {
+  const put = async (label: string, csv: string, extra: Parameters<typeof importRequest>[2] = {}, fileName?: string) => {
     const jobId = uniqueJobId(label);
     const key = `uploads/${label}/${jobId}.csv`;
     await service.s3.storage.put(key, csv);
-    expect((await service.deliver(importRequest(jobId, key, extra))).status).toBe(202);
+    const request = importRequest(jobId, key, extra);
+    if (fileName) request.source.fileName = fileName;
+    expect((await service.deliver(request)).status).toBe(202);
     return { jobId, key };
   };
   const ok = await put('people', 'id,name\n1,Ann\n2,Bob\n');
-  const bad = await put('bad', BAD_JSON, { columns: [{ name: 'payload', type: 'json' }] });
+  const bad = await put('bad', BAD_JSON, { columns: [{ name: 'payload', type: 'json' }] }, 'Zahlungen März.csv');
   await bull.waitForState(ok.jobId, 'completed');
   await bull.waitForState(bad.jobId, 'failed');
   const jobs = async (status: string): Promise<BoardJob[]> => {
@@ -54,9 +56,11 @@ describe('the dashboard shows each job for operators', () => {
     await board?.stop();
   });
 
-  it('names a job by its list name and file key', async () => {
+  it('names a job by its list name and file key, and by the file name its user knows when the app sent one', async () => {
     const [job] = await board.jobs('completed');
     expect(job).toMatchObject({ id: board.ok.jobId, name: `list ${board.ok.jobId} · ${board.ok.key}` });
+    const [failed] = await board.jobs('failed');
+    expect(failed).toMatchObject({ id: board.bad.jobId, name: `list ${board.bad.jobId} · Zahlungen März.csv (${board.bad.key})` });
   });
 
   it('gives progress as a number bull-board draws, with the counts beside it', async () => {
@@ -67,7 +71,7 @@ describe('the dashboard shows each job for operators', () => {
 
   it('shows a failure as CODE: message, and the stack trace outside production', async () => {
     const [job] = await board.jobs('failed');
-    expect(job!.failedReason).toMatch(new RegExp(`^JSON_PARSE_ERROR: "${board.bad.key}": row 1 \\(line 2\\), column "payload": not valid JSON`));
+    expect(job!.failedReason).toMatch(new RegExp(`^JSON_PARSE_ERROR: "Zahlungen März\\.csv": row 1 \\(line 2\\), column "payload": not valid JSON`));
     expect(job!.stacktrace.join('\n')).toMatch(/UnrecoverableError: JSON_PARSE_ERROR/);
   });
 
