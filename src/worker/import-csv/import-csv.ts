@@ -146,8 +146,9 @@ async function importPass(job: ImportJob, deps: ImportDeps, plan: PassPlan): Pro
   try {
     return await withFileContent(chunks, opening, async (content) => {
       if (!content.workbook) {
-        const { chunks: text, ...file } = content;
-        return readAndWrite(job, deps, plan, { chunks: text, file, totalBytes, bytes: () => bytes });
+        const { chunks: text, readShare, ...file } = content;
+        const read = readShare ? () => Math.round(totalBytes * readShare()) : () => bytes;
+        return readAndWrite(job, deps, plan, { chunks: text, file, totalBytes, bytes: read });
       }
       const workbook = { sheet: job.csv.sheet, skipRows: job.csv.skipRows, limits, totalBytes, signal };
       return writeRecords(job, deps, plan, totalBytes, await workbookRecords(content.workbook, workbook));

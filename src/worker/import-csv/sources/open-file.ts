@@ -5,7 +5,17 @@ import { withZipArchive, type ZipArchive } from './zip-archive.js';
 
 /** The bytes of the text inside the stored object, and what it was; or the workbook it is, opened. */
 export type FileContent =
-  | { chunks: AsyncGenerator<Buffer>; fileType: FileType; compression?: Compression; workbook?: undefined }
+  | {
+      chunks: AsyncGenerator<Buffer>;
+      fileType: FileType;
+      compression?: Compression;
+      /**
+       * The share of the text read so far (0 to 1), where the stored bytes counted as they arrive
+       * do not tell it: a zip is spooled whole before its entry is read.
+       */
+      readShare?: () => number;
+      workbook?: undefined;
+    }
   | { workbook: ZipArchive; fileType: 'xlsx' };
 
 export interface OpenFileOptions {
@@ -43,8 +53,10 @@ export async function withFileContent<T>(chunks: AsyncGenerator<Buffer>, options
     const zipKind = zipKindOf(archive.entries, await mimetypeOf(archive));
     if (zipKind.kind === 'workbook') return fn({ workbook: archive, fileType: 'xlsx' });
     if (zipKind.kind === 'refused') throw refusedFile(zipKind);
-    const entry = archive.read(zipKind.entry, options.maxInflatedBytes);
-    return withInnerText(entry, 'zip', `a zip archive whose "${zipKind.entry.name}" is`, options, fn);
+    let inflated = 0;
+    const entry = counted(archive.read(zipKind.entry, options.maxInflatedBytes), (n) => (inflated += n));
+    const readShare = () => Math.min(1, inflated / Math.max(1, zipKind.entry.size));
+    return withInnerText(entry, 'zip', `a zip archive whose "${zipKind.entry.name}" is`, options, fn, readShare);
   });
 }
 
@@ -55,12 +67,13 @@ async function withInnerText<T>(
   holding: string,
   options: OpenFileOptions,
   fn: (content: FileContent) => Promise<T>,
+  readShare?: () => number,
 ): Promise<T> {
   try {
     const { head, all } = await peek(chunks, HEAD_BYTES);
     const kind = innerKind(fileKindOf(head, options.declaredEncoding));
     if (kind.kind === 'refused') throw refusedFile({ fileType: kind.fileType, what: `${holding} ${kind.what}` });
-    return await fn({ chunks: all, fileType: 'csv', compression });
+    return await fn({ chunks: all, fileType: 'csv', compression, ...(readShare ? { readShare } : {}) });
   } finally {
     await chunks.return(undefined);
   }
@@ -70,6 +83,17 @@ function innerKind(kind: FileKind): FileKind {
   if (kind.kind === 'gzip') return { kind: 'refused', fileType: 'gzip', what: 'another compressed (gzip) file' };
   if (kind.kind === 'zip') return { kind: 'refused', fileType: 'zip', what: 'a zip archive' };
   return kind;
+}
+
+async function* counted(chunks: AsyncGenerator<Buffer>, onChunk: (bytes: number) => void): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of chunks) {
+      onChunk(chunk.length);
+      yield chunk;
+    }
+  } finally {
+    await chunks.return(undefined);
+  }
 }
 
 async function mimetypeOf(archive: ZipArchive): Promise<string | undefined> {
