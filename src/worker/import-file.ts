@@ -1,3 +1,4 @@
+import './young-objects.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';

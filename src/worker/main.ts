@@ -1,3 +1,4 @@
+import './young-objects.js';
 import { loadOrExit, loadWorkerConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { registerShutdown } from '../shared/shutdown.js';
