@@ -1,3 +1,4 @@
+import { createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { ImportError } from '../../../shared/errors.js';
 import { formatBytes } from './source.js';
@@ -32,6 +33,9 @@ export interface ZipOptions {
   /** How users know the file, for messages about its entries. */
   fileName: string;
 }
+
+/** Inflated chunks: fewer, larger chunks cost less per byte in every stage that reads them. */
+const INFLATED_CHUNK_BYTES = 256 * 1024;
 
 /** More entries than any spreadsheet export holds: the directory is kept in memory, so it is bounded. */
 const MAX_ENTRIES = 10_000;
@@ -95,24 +99,30 @@ async function* readEntry(zip: yauzl.ZipFile, raw: yauzl.Entry, maxBytes: number
     throw new ImportError('UNSUPPORTED_FILE_TYPE', `"${raw.fileName}" in this zip archive is compressed with a method this service cannot read (method ${raw.compressionMethod}). Zip it again with the usual settings, or upload the file itself.`, { fileType: 'zip' });
   }
   if (raw.uncompressedSize > maxBytes) throw inflatesPast(raw.fileName, maxBytes);
-  let stream;
+  let stored;
   try {
-    stream = await zip.openReadStreamPromise(raw);
+    stored = await zip.openReadStreamPromise(raw, { decodeFileData: false });
   } catch (err) {
     throw damaged(fileName, err, raw.fileName);
   }
+  // Inflated here rather than by yauzl, whose 16 KiB chunks through three streams cost four times
+  // zlib's own work: a 100 MB sheet took 0.5 s of CPU to inflate, 0.1 s in 256 KiB chunks.
+  const stream = raw.compressionMethod === 8 ? stored.pipe(createInflateRaw({ chunkSize: INFLATED_CHUNK_BYTES })) : stored;
+  stored.once('error', (err) => stream.destroy(err));
   let total = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       total += chunk.length;
-      // yauzl already holds an entry to its declared size; this guards the bound on its own.
       if (total > maxBytes) throw inflatesPast(raw.fileName, maxBytes);
+      if (total > raw.uncompressedSize) throw new Error(`it holds more than the ${raw.uncompressedSize} bytes its directory declares`);
       yield chunk;
     }
+    if (total < raw.uncompressedSize) throw new Error(`it holds ${total} of the ${raw.uncompressedSize} bytes its directory declares`);
   } catch (err) {
     throw err instanceof ImportError ? err : damaged(fileName, err, raw.fileName);
   } finally {
     stream.destroy();
+    stored.destroy();
   }
 }
 
