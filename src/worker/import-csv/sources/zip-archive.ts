@@ -35,7 +35,7 @@ export interface ZipOptions {
 }
 
 /** Inflated chunks: fewer, larger chunks cost less per byte in every stage that reads them. */
-const INFLATED_CHUNK_BYTES = 256 * 1024;
+const INFLATED_CHUNK_BYTES = 64 * 1024;
 
 /** More entries than any spreadsheet export holds: the directory is kept in memory, so it is bounded. */
 const MAX_ENTRIES = 10_000;
