@@ -6,14 +6,13 @@ import type { WorkbookArchive } from './workbook-parts.js';
 import { scanXmlPart, type ScanVisitor } from './xml-scanner.js';
 
 /**
- * The shared-strings table, which cells point into by index, so it is held in memory whole:
- * bounded by `maxBytes` (its UTF-8 and index, see StringTable), beyond which the workbook is
- * FILE_TOO_LARGE. Rich text is flattened to its runs' text; phonetic guides (`rPh`,
+ * The shared-strings table, which cells point into by index, so it is held whole while the
+ * sheet is read (in memory, or partly in a file: see StringTable): bounded by `maxBytes`, beyond
+ * which the workbook is FILE_TOO_LARGE. Rich text is flattened to its runs' text; phonetic guides (`rPh`,
  * furigana over Japanese) are not part of the text and are left out, as Excel leaves them out
  * of a cell's value.
  */
-export async function readSharedStrings(archive: WorkbookArchive, part: string | undefined, maxBytes: number): Promise<StringTable> {
-  const strings = new StringTable();
+export async function readSharedStrings(archive: WorkbookArchive, part: string | undefined, maxBytes: number, strings = new StringTable()): Promise<StringTable> {
   if (!part || !archive.has(part)) return strings;
   const reader = new SharedStringsReader(strings, maxBytes);
   await scanXmlPart(archive.read(part), part, ['si', 't', 'rPh'], reader);
