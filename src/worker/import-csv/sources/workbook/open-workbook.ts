@@ -54,8 +54,13 @@ export async function openWorkbook(zip: ZipArchive, options: WorkbookOptions): P
   const dateStyles = await readDateStyles(archive, layout.styles);
   const sharedStrings = new StringTable({ spillPath: zip.scratchPath('shared-strings'), memoryBytes: SHARED_STRINGS_IN_MEMORY });
   zip.onClose(() => sharedStrings.close());
-  await readSharedStrings(archive, layout.sharedStrings, options.maxSharedStringsBytes, sharedStrings);
-  const merged = new MergedCells(await readMergedRanges(archive.read(part)));
+  // The merged ranges' pass mostly waits on zlib, which inflates off the main thread: it runs
+  // while the shared strings are parsed. Both are awaited, so nothing reads a closed archive.
+  const [, ranges] = await allSettled([
+    readSharedStrings(archive, layout.sharedStrings, options.maxSharedStringsBytes, sharedStrings),
+    readMergedRanges(archive.read(part)),
+  ] as const);
+  const merged = new MergedCells(ranges);
   return {
     sheets: layout.sheets.map((s) => s.name),
     sheet: chosen.name,
@@ -84,4 +89,12 @@ async function* counted(chunks: AsyncIterable<Buffer>, onBytes: ((bytes: number)
     onBytes?.(total);
     yield chunk;
   }
+}
+
+/** Every promise settled, then the first failure thrown: none is left running on its own. */
+async function allSettled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

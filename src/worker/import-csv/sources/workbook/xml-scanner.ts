@@ -51,7 +51,7 @@ export class XmlScanner implements ScannedTag {
   private rootSeen = false;
   /** The scanned text and its tag's attributes as offsets (name start, name end, value start, value end). */
   private text = '';
-  private readonly attributes: number[] = [];
+  private attributes = new Int32Array(64);
   private attributeCount = 0;
 
   constructor(
@@ -116,7 +116,8 @@ export class XmlScanner implements ScannedTag {
         if (this.section) break;
         continue;
       }
-      const lt = s.indexOf('<', i);
+      // Tags mostly follow one another with nothing between them.
+      const lt = s.charCodeAt(i) === LT ? i : s.indexOf('<', i);
       if (lt === -1) {
         i = this.textRun(s, i, s.length, final);
         break;
@@ -189,16 +190,18 @@ export class XmlScanner implements ScannedTag {
   }
 
   private closeTag(s: string, lt: number): number {
-    const gt = s.indexOf('>', lt + 2);
-    if (gt === -1) return -1;
-    const name = this.open.pop();
-    const known = this.known.pop();
-    if (name === undefined) throw damaged(this.part, `it closes </${s.slice(lt + 2, gt).trim()}>, which was never opened`);
-    const after = lt + 2 + name.length;
-    if (!s.startsWith(name, lt + 2) || (gt !== after && s.slice(after, gt).trim())) {
-      throw damaged(this.part, `its element <${name}> is closed by </${s.slice(lt + 2, gt).trim()}>`);
+    const open = this.open;
+    const name = open[open.length - 1];
+    let gt = name === undefined ? -1 : lt + 2 + name.length;
+    if (s.charCodeAt(gt) !== GT || !s.startsWith(name!, lt + 2)) {
+      gt = s.indexOf('>', lt + 2);
+      if (gt === -1) return -1;
+      const closing = s.slice(lt + 2, gt).trim();
+      if (name === undefined) throw damaged(this.part, `it closes </${closing}>, which was never opened`);
+      if (closing !== name) throw damaged(this.part, `its element <${name}> is closed by </${closing}>`);
     }
-    this.visitor.close(known);
+    open.pop();
+    this.visitor.close(this.known.pop());
     return gt + 1;
   }
 
@@ -234,7 +237,7 @@ export class XmlScanner implements ScannedTag {
   /** The attributes from `j` to the tag's end, as offsets; returns the index after `>`, or -1. */
   private readAttributes(s: string, j: number): number {
     const n = s.length;
-    const attributes = this.attributes;
+    let attributes = this.attributes;
     let count = 0;
     for (;;) {
       while (j < n && s.charCodeAt(j) <= 0x20) j++;
@@ -266,6 +269,11 @@ export class XmlScanner implements ScannedTag {
       if (quote !== QUOTE && quote !== APOSTROPHE) throw this.malformed(s, j);
       const valueEnd = s.indexOf(quote === QUOTE ? '"' : "'", j + 1);
       if (valueEnd === -1) return -1;
+      if (4 * count === attributes.length) {
+        this.attributes = new Int32Array(2 * attributes.length);
+        this.attributes.set(attributes);
+        attributes = this.attributes;
+      }
       attributes[4 * count] = nameStart;
       attributes[4 * count + 1] = nameEnd;
       attributes[4 * count + 2] = j + 1;
