@@ -113,6 +113,13 @@ describe('the workbook XML scanner, through the sheet reader', () => {
     expect(err.message).toContain('(it is not UTF-8 text)');
   });
 
+  it('calls a tag that never ends within 1 MiB damaged rather than hold it whole', async () => {
+    const xml = Buffer.from(sheet(`<row r="1" note="${'a'.repeat(2 * 1024 * 1024)}"><c r="A1"><v>1</v></c></row>`));
+    const at = Array.from({ length: Math.floor(xml.length / 65536) }, (_, i) => (i + 1) * 65536);
+    const err = await failure(sheetRows(xml, at));
+    expect(err.message).toContain('(it holds a tag or reference longer than 1 MiB)');
+  });
+
   it('calls text outside the root element, a second root, and a malformed tag damaged', async () => {
     expect((await failure(sheetRows(`${sheet('')}trailing`))).message).toContain('(it holds text outside its root element)');
     expect((await failure(sheetRows(`${sheet('')}<worksheet/>`))).message).toContain('(it holds more than one root element)');

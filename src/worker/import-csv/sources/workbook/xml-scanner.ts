@@ -30,6 +30,8 @@ type Section = { end: string; text: boolean };
 const COMMENT: Section = { end: '-->', text: false };
 const INSTRUCTION: Section = { end: '?>', text: false };
 const CDATA: Section = { end: ']]>', text: true };
+/** A tag or reference still unfinished past this is no spreadsheet's: it would be held whole. */
+const MAX_PENDING = 1024 * 1024;
 
 /**
  * A streaming XML scanner for the parts that hold a workbook's bulk (a sheet, the shared
@@ -95,6 +97,7 @@ export class XmlScanner implements ScannedTag {
     // An unfinished tag cannot end in a chunk without a ">": scanning it again would be wasted.
     if (!final && this.rest.charCodeAt(0) === LT && !input.includes('>')) {
       this.rest += input;
+      this.checkPending();
       return;
     }
     let s = this.rest + input;
@@ -131,6 +134,11 @@ export class XmlScanner implements ScannedTag {
       i = next;
     }
     this.rest = s.slice(i) + held;
+    this.checkPending();
+  }
+
+  private checkPending(): void {
+    if (this.rest.length > MAX_PENDING) throw damaged(this.part, 'it holds a tag or reference longer than 1 MiB');
   }
 
   /** Text between markup; returns how far it was consumed (a reference cut by the chunk's end waits). */
