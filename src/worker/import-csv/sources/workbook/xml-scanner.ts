@@ -1,4 +1,5 @@
 import { damaged, refusedDtd } from './xml-parts.js';
+import { decodeReferences } from './xml-references.js';
 
 /** The tag just opened, valid during `open` only: its offsets point into the text being scanned. */
 export interface ScannedTag {
@@ -80,7 +81,7 @@ export class XmlScanner implements ScannedTag {
       if (attributes[k + 1]! - start !== name.length || !text.startsWith(name, start)) continue;
       const value = text.slice(attributes[k + 2], attributes[k + 3]);
       if (value.includes('<')) throw damaged(this.part, `an attribute's value holds a "<"`);
-      return value.includes('&') ? this.references(value) : value;
+      return value.includes('&') ? decodeReferences(value, this.part) : value;
     }
     return undefined;
   }
@@ -155,7 +156,7 @@ export class XmlScanner implements ScannedTag {
     }
     if (end > from) {
       const text = s.slice(from, end);
-      this.visitor.text(text.includes('&') ? this.references(text) : text);
+      this.visitor.text(text.includes('&') ? decodeReferences(text, this.part) : text);
     }
     return end;
   }
@@ -302,38 +303,6 @@ export class XmlScanner implements ScannedTag {
     const tag = s.lastIndexOf('<', at);
     return damaged(this.part, `it holds a malformed tag ("${s.slice(tag, Math.min(at + 1, tag + 60))}")`);
   }
-
-  /** Entity and character references: the five XML predefines, and `&#…;` for characters XML allows. */
-  private references(text: string): string {
-    let out = '';
-    let i = 0;
-    for (let amp = text.indexOf('&'); amp !== -1; amp = text.indexOf('&', i)) {
-      const semi = text.indexOf(';', amp + 1);
-      if (semi === -1) throw damaged(this.part, `it holds an "&" that starts no reference ("${text.slice(amp, amp + 12)}")`);
-      out += text.slice(i, amp) + this.referenced(text.slice(amp + 1, semi));
-      i = semi + 1;
-    }
-    return out + text.slice(i);
-  }
-
-  private referenced(name: string): string {
-    switch (name) {
-      case 'lt': return '<';
-      case 'gt': return '>';
-      case 'amp': return '&';
-      case 'quot': return '"';
-      case 'apos': return "'";
-    }
-    const code = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(name);
-    const point = code ? parseInt(code[1] ?? code[2]!, code[1] ? 16 : 10) : NaN;
-    if (!xmlCharacter(point)) throw damaged(this.part, `it refers to "&${name};", which XML does not define`);
-    return String.fromCodePoint(point);
-  }
-}
-
-/** Characters XML 1.0 allows (§2.2): a reference to any other is an error, as a raw one is. */
-function xmlCharacter(c: number): boolean {
-  return c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
 }
 
 /** A part streamed through the scanner, chunk by chunk. */
