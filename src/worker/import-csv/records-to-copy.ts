@@ -109,7 +109,10 @@ export class RecordsToCopy extends Transform {
     // flat memory: chunks that wait long are freed only by V8's full collections (bench, 1M
     // rows: 1.07–1.10× the floor with four chunks, 1.13–1.14× with two; the 1 GB file's peak
     // RSS 15–17% above the 10 MB file's with four, 3.7% with two).
-    super({ readableHighWaterMark: 2 * CHUNK_BYTES, writableObjectMode: csvOptions === undefined });
+    // A workbook's records come in batches of an inflated chunk's rows: one waiting is enough, and
+    // Node's default of 16 kept thousands of rows alive long enough for V8 to promote them.
+    const records = csvOptions === undefined ? { writableObjectMode: true, writableHighWaterMark: 1 } : {};
+    super({ readableHighWaterMark: 2 * CHUNK_BYTES, ...records });
     this.lastLine = opts.skipRows;
     this.linePrefix = Buffer.from(`${opts.listId}\t`, 'utf8');
     this.preview = new PreviewRows(opts.onPreview);

@@ -65,6 +65,27 @@ describe('withZipArchive', () => {
     expect(err).toMatchObject({ code: 'CSV_MALFORMED', message: expect.stringMatching(/^this zip archive is damaged or cut short \(.+\)\. Upload "upload.zip" again/) });
   });
 
+  it('calls an entry damaged when it inflates to more or fewer bytes than its directory declares', async () => {
+    const csv = 'a,b\n'.repeat(5000);
+    /** The archive with its central directory's inflated size of the one entry set to `size`. */
+    const declaring = (size: number) => {
+      const bytes = Buffer.from(zipOf({ 'a.csv': csv }));
+      const central = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+      bytes.writeUInt32LE(size, central + 24);
+      return bytes;
+    };
+    const read = (bytes: Buffer) => open(bytes, (archive) => text(archive.read(archive.find('a.csv')!, 1 << 20))).catch((e: unknown) => e);
+    expect(await read(declaring(csv.length))).toBe(csv);
+    expect(await read(declaring(csv.length - 10))).toMatchObject({
+      code: 'CSV_MALFORMED',
+      message: expect.stringContaining(`"a.csv" in this zip archive is damaged or cut short (it holds more than the ${csv.length - 10} bytes its directory declares)`),
+    });
+    expect(await read(declaring(csv.length + 10))).toMatchObject({
+      code: 'CSV_MALFORMED',
+      message: expect.stringContaining(`"a.csv" in this zip archive is damaged or cut short (it holds ${csv.length} of the ${csv.length + 10} bytes its directory declares)`),
+    });
+  });
+
   it('refuses a password-protected entry', async () => {
     const dir = createTempDir();
     dir.write('a,b\n1,2\n', 'secret.csv');

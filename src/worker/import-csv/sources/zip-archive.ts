@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path';
+import { createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { ImportError } from '../../../shared/errors.js';
 import { formatBytes } from './source.js';
@@ -24,6 +26,10 @@ export interface ZipArchive {
    * is UNSUPPORTED_FILE_TYPE.
    */
   read(entry: ZipEntry, maxBytes: number): AsyncGenerator<Buffer>;
+  /** A path beside the spooled archive for a reader's own temporary file: removed with the spool. */
+  scratchPath(name: string): string;
+  /** Runs when the archive is closed, however its borrower ended: what a reader opened is closed there. */
+  onClose(release: () => void): void;
 }
 
 export interface ZipOptions {
@@ -32,6 +38,9 @@ export interface ZipOptions {
   /** How users know the file, for messages about its entries. */
   fileName: string;
 }
+
+/** Inflated chunks: fewer, larger chunks cost less per byte in every stage that reads them. */
+const INFLATED_CHUNK_BYTES = 64 * 1024;
 
 /** More entries than any spreadsheet export holds: the directory is kept in memory, so it is bounded. */
 const MAX_ENTRIES = 10_000;
@@ -45,10 +54,17 @@ export async function withZipArchive<T>(chunks: AsyncIterable<Buffer>, options: 
     const zip = await yauzl.openPromise(path, { autoClose: false, validateEntrySizes: true }).catch((err: unknown) => {
       throw damaged(options.fileName, err);
     });
+    const releases: (() => void)[] = [];
     try {
       const listed = await listEntries(zip, options.fileName);
-      return await fn(archiveOf(zip, listed, options.fileName));
+      const archive: ZipArchive = {
+        ...entriesOf(zip, listed, options.fileName),
+        scratchPath: (name) => join(dirname(path), `scratch-${name}`),
+        onClose: (release) => void releases.push(release),
+      };
+      return await fn(archive);
     } finally {
+      for (const release of releases) release();
       zip.close();
     }
   });
@@ -74,7 +90,7 @@ async function listEntries(zip: yauzl.ZipFile, fileName: string): Promise<Listed
   return listed;
 }
 
-function archiveOf(zip: yauzl.ZipFile, listed: Listed[], fileName: string): ZipArchive {
+function entriesOf(zip: yauzl.ZipFile, listed: Listed[], fileName: string): Pick<ZipArchive, 'entries' | 'find' | 'read'> {
   const byEntry = new Map(listed.map((l) => [l.entry, l.raw]));
   return {
     entries: listed.map((l) => l.entry),
@@ -95,24 +111,30 @@ async function* readEntry(zip: yauzl.ZipFile, raw: yauzl.Entry, maxBytes: number
     throw new ImportError('UNSUPPORTED_FILE_TYPE', `"${raw.fileName}" in this zip archive is compressed with a method this service cannot read (method ${raw.compressionMethod}). Zip it again with the usual settings, or upload the file itself.`, { fileType: 'zip' });
   }
   if (raw.uncompressedSize > maxBytes) throw inflatesPast(raw.fileName, maxBytes);
-  let stream;
+  let stored;
   try {
-    stream = await zip.openReadStreamPromise(raw);
+    stored = await zip.openReadStreamPromise(raw, { decodeFileData: false });
   } catch (err) {
     throw damaged(fileName, err, raw.fileName);
   }
+  // Inflated here rather than by yauzl, whose 16 KiB chunks through three streams cost four times
+  // zlib's own work: a 100 MB sheet took 0.5 s of CPU to inflate that way, 0.13 s in 64 KiB chunks.
+  const stream = raw.compressionMethod === 8 ? stored.pipe(createInflateRaw({ chunkSize: INFLATED_CHUNK_BYTES })) : stored;
+  stored.once('error', (err) => stream.destroy(err));
   let total = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       total += chunk.length;
-      // yauzl already holds an entry to its declared size; this guards the bound on its own.
       if (total > maxBytes) throw inflatesPast(raw.fileName, maxBytes);
+      if (total > raw.uncompressedSize) throw new Error(`it holds more than the ${raw.uncompressedSize} bytes its directory declares`);
       yield chunk;
     }
+    if (total < raw.uncompressedSize) throw new Error(`it holds ${total} of the ${raw.uncompressedSize} bytes its directory declares`);
   } catch (err) {
     throw err instanceof ImportError ? err : damaged(fileName, err, raw.fileName);
   } finally {
     stream.destroy();
+    stored.destroy();
   }
 }
 

@@ -7,8 +7,16 @@ import { chooseSheet } from './choose-sheet.js';
 import { MergedCells, readMergedRanges } from './merged-cells.js';
 import { readSharedStrings } from './shared-strings.js';
 import { readSheetRecords } from './sheet-records.js';
+import { StringTable } from './string-table.js';
 import { readWorkbookLayout, type WorkbookArchive } from './workbook-parts.js';
 import { damaged } from './xml-parts.js';
+
+/**
+ * Shared strings held in memory; the rest wait in a file. A sheet with a new string per row (an
+ * e-mail, a note) adds to the table as it grows: in memory, 300,000 such rows held 20 MB more
+ * than 100,000 did. Read in order from the file, they cost little (bench, docs/PERFORMANCE.md).
+ */
+const SHARED_STRINGS_IN_MEMORY = 4 * 1024 * 1024;
 
 export interface WorkbookOptions {
   /** What any one part may inflate to (MAX_INFLATED_BYTES). */
@@ -44,8 +52,15 @@ export async function openWorkbook(zip: ZipArchive, options: WorkbookOptions): P
   const part = chosen.part!;
   if (!archive.has(part)) throw damaged(part, 'it is missing');
   const dateStyles = await readDateStyles(archive, layout.styles);
-  const sharedStrings = await readSharedStrings(archive, layout.sharedStrings, options.maxSharedStringsBytes);
-  const merged = new MergedCells(await readMergedRanges(archive.read(part)));
+  const sharedStrings = new StringTable({ spillPath: zip.scratchPath('shared-strings'), memoryBytes: SHARED_STRINGS_IN_MEMORY });
+  zip.onClose(() => sharedStrings.close());
+  // The merged ranges' pass mostly waits on zlib, which inflates off the main thread: it runs
+  // while the shared strings are parsed. Both are awaited, so nothing reads a closed archive.
+  const [, ranges] = await allSettled([
+    readSharedStrings(archive, layout.sharedStrings, options.maxSharedStringsBytes, sharedStrings),
+    readMergedRanges(archive.read(part)),
+  ] as const);
+  const merged = new MergedCells(ranges);
   return {
     sheets: layout.sheets.map((s) => s.name),
     sheet: chosen.name,
@@ -74,4 +89,12 @@ async function* counted(chunks: AsyncIterable<Buffer>, onBytes: ((bytes: number)
     onBytes?.(total);
     yield chunk;
   }
+}
+
+/** Every promise settled, then the first failure thrown: none is left running on its own. */
+async function allSettled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

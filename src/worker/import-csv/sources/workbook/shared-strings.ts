@@ -3,48 +3,55 @@ import { formatBytes } from '../source.js';
 import { unescapeOoxml } from './ooxml-text.js';
 import { StringTable } from './string-table.js';
 import type { WorkbookArchive } from './workbook-parts.js';
-import { readXmlPart } from './xml-parts.js';
+import { scanXmlPart, type ScanVisitor } from './xml-scanner.js';
 
 /**
- * The shared-strings table, which cells point into by index, so it is held in memory whole:
- * bounded by `maxBytes` (its UTF-8 and index, see StringTable), beyond which the workbook is
- * FILE_TOO_LARGE. Rich text is flattened to its runs' text; phonetic guides (`rPh`,
+ * The shared-strings table, which cells point into by index, so it is held whole while the
+ * sheet is read (in memory, or partly in a file: see StringTable): bounded by `maxBytes`, beyond
+ * which the workbook is FILE_TOO_LARGE. Rich text is flattened to its runs' text; phonetic guides (`rPh`,
  * furigana over Japanese) are not part of the text and are left out, as Excel leaves them out
  * of a cell's value.
  */
-export async function readSharedStrings(archive: WorkbookArchive, part: string | undefined, maxBytes: number): Promise<StringTable> {
-  const strings = new StringTable();
+export async function readSharedStrings(archive: WorkbookArchive, part: string | undefined, maxBytes: number, strings = new StringTable()): Promise<StringTable> {
   if (!part || !archive.has(part)) return strings;
-  let text: string[] | undefined;
-  // Text of the string being read counts too: one huge string must not get past the bound.
-  let pending = 0;
-  let inT = false;
-  let phonetic = 0;
-  await readXmlPart(archive.read(part), part, {
-    open(name) {
-      if (name === 'si') text = [];
-      else if (name === 't') inT = phonetic === 0;
-      else if (name === 'rPh') phonetic++;
-    },
-    close(name) {
-      if (name === 't') inT = false;
-      else if (name === 'rPh') phonetic--;
-      else if (name === 'si' && text) {
-        strings.add(unescapeOoxml(text.join('')));
-        text = undefined;
-        pending = 0;
-        if (strings.bytes > maxBytes) throw tooMany(strings.count, maxBytes);
-      }
-    },
-    text(t) {
-      if (inT && text) {
-        text.push(t);
-        pending += t.length;
-        if (strings.bytes + pending > maxBytes) throw tooMany(strings.count, maxBytes);
-      }
-    },
-  });
+  const reader = new SharedStringsReader(strings, maxBytes);
+  await scanXmlPart(archive.read(part), part, ['si', 't', 'rPh'], reader);
   return strings;
+}
+
+/** One `<si>` at a time: its runs' text, outside phonetic guides. */
+class SharedStringsReader implements ScanVisitor {
+  capturing = false;
+  private runs: string[] | undefined;
+  // Text of the string being read counts too: one huge string must not get past the bound.
+  private pending = 0;
+  private phonetic = 0;
+
+  constructor(private readonly strings: StringTable, private readonly maxBytes: number) {}
+
+  open(name: string | undefined): void {
+    if (name === 'si') this.runs = [];
+    else if (name === 't') this.capturing = this.phonetic === 0 && this.runs !== undefined;
+    else if (name === 'rPh') this.phonetic++;
+  }
+
+  close(name: string | undefined): void {
+    if (name === 't') this.capturing = false;
+    else if (name === 'rPh') this.phonetic--;
+    else if (name === 'si' && this.runs) {
+      const { strings } = this;
+      strings.add(unescapeOoxml(this.runs.length === 1 ? this.runs[0]! : this.runs.join('')));
+      this.runs = undefined;
+      this.pending = 0;
+      if (strings.bytes > this.maxBytes) throw tooMany(strings.count, this.maxBytes);
+    }
+  }
+
+  text(t: string): void {
+    this.runs!.push(t);
+    this.pending += t.length;
+    if (this.strings.bytes + this.pending > this.maxBytes) throw tooMany(this.strings.count, this.maxBytes);
+  }
 }
 
 const tooMany = (count: number, maxBytes: number) =>

@@ -8,7 +8,8 @@ import type { DateKind } from './date-formats.js';
 import type { MergedCells } from './merged-cells.js';
 import { unescapeOoxml } from './ooxml-text.js';
 import type { StringTable } from './string-table.js';
-import { XmlPartParser, damaged, type XmlVisitor } from './xml-parts.js';
+import { damaged } from './xml-parts.js';
+import { XmlScanner, type ScanVisitor, type ScannedTag } from './xml-scanner.js';
 
 export interface SheetContext {
   sheet: string;
@@ -35,7 +36,7 @@ export interface SheetContext {
  */
 export async function* readSheetRecords(chunks: AsyncIterable<Buffer>, context: SheetContext): AsyncGenerator<SourceRecord[]> {
   const reader = new SheetReader(context);
-  const parser = new XmlPartParser(context.part, reader);
+  const parser = new XmlScanner(context.part, SHEET_ELEMENTS, reader);
   for await (const chunk of chunks) {
     parser.write(chunk);
     if (reader.records.length) yield reader.take();
@@ -44,8 +45,11 @@ export async function* readSheetRecords(chunks: AsyncIterable<Buffer>, context: 
   if (reader.records.length) yield reader.take();
 }
 
-/** The SAX side: one row's cells at a time. */
-class SheetReader implements XmlVisitor {
+/** The elements a sheet's cells are read from; the scanner passes over every other. */
+const SHEET_ELEMENTS = ['c', 'v', 'row', 't', 'f', 'rPh'];
+
+/** The scanner's side: one row's cells at a time. */
+class SheetReader implements ScanVisitor {
   records: SourceRecord[] = [];
   private row = 0;
   private cells: string[] = [];
@@ -63,7 +67,7 @@ class SheetReader implements XmlVisitor {
   private buffer = '';
   private value: string | undefined;
   private inline: string | undefined;
-  private capture = false;
+  capturing = false;
   private phonetic = 0;
 
   constructor(private readonly context: SheetContext) {}
@@ -74,23 +78,26 @@ class SheetReader implements XmlVisitor {
     return records;
   }
 
-  open(name: string, a: Record<string, string>): void {
+  open(name: string | undefined, tag: ScannedTag): void {
     switch (name) {
-      case 'c':
-        this.column = a.r ? columnNumber(a.r) : this.column + 1;
-        this.type = a.t ?? 'n';
-        this.style = a.s ? Number(a.s) : 0;
+      case 'c': {
+        const r = tag.attribute('r');
+        const style = tag.attribute('s');
+        this.column = r ? columnNumber(r) : this.column + 1;
+        this.type = tag.attribute('t') ?? 'n';
+        this.style = style ? Number(style) : 0;
         this.hasFormula = false;
         this.value = undefined;
         this.inline = undefined;
         return;
+      }
       case 'v':
-        this.capture = true;
+        this.capturing = true;
         this.buffer = '';
         return;
       case 't':
         if (this.type === 'inlineStr' && this.phonetic === 0) {
-          this.capture = true;
+          this.capturing = true;
           this.buffer = '';
         }
         return;
@@ -100,8 +107,9 @@ class SheetReader implements XmlVisitor {
       case 'rPh':
         this.phonetic++;
         return;
-      case 'row':
-        this.row = a.r ? Number(a.r) : this.row + 1;
+      case 'row': {
+        const r = tag.attribute('r');
+        this.row = r ? Number(r) : this.row + 1;
         this.cells = [];
         this.problems = undefined;
         this.kinds = this.recordCount < this.context.kindRows ? [] : undefined;
@@ -109,25 +117,26 @@ class SheetReader implements XmlVisitor {
         this.column = 0;
         if (this.context.merged.any) this.context.merged.startRow(this.row);
         return;
+      }
     }
   }
 
   text(t: string): void {
-    if (!this.capture) return;
+    if (!this.capturing) return;
     this.buffer += t;
     if (this.chars + this.buffer.length > this.context.maxRecordBytes) throw this.tooLarge();
   }
 
-  close(name: string): void {
+  close(name: string | undefined): void {
     switch (name) {
       case 'v':
         this.value = this.buffer;
-        this.capture = false;
+        this.capturing = false;
         return;
       case 't':
-        if (this.capture) {
+        if (this.capturing) {
           this.inline = (this.inline ?? '') + this.buffer;
-          this.capture = false;
+          this.capturing = false;
         }
         return;
       case 'rPh':

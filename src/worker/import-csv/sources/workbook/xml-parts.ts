@@ -26,10 +26,7 @@ export class XmlPartParser {
       this.failure ??= damaged(part, err.message);
     });
     parser.on('doctype', () => {
-      this.failure ??= new ImportError(
-        'CSV_MALFORMED',
-        `the workbook's part "${part}" declares a DTD, which no spreadsheet program writes; it is refused, as XML entities can attack a reader. Open the file in a spreadsheet program and save it again`,
-      );
+      this.failure ??= refusedDtd(part);
     });
     parser.on('opentag', (tag: SaxesTagPlain) => visitor.open(localName(tag.name), tag.attributes));
     parser.on('closetag', (tag: SaxesTagPlain) => visitor.close(localName(tag.name)));
@@ -81,4 +78,10 @@ export const damaged = (part: string, why: string) =>
   new ImportError(
     'CSV_MALFORMED',
     `the workbook is damaged: its part "${part}" cannot be read (${why}). Open it in a spreadsheet program and save it again, or export the sheet as CSV`,
+  );
+
+export const refusedDtd = (part: string) =>
+  new ImportError(
+    'CSV_MALFORMED',
+    `the workbook's part "${part}" declares a DTD, which no spreadsheet program writes; it is refused, as XML entities can attack a reader. Open the file in a spreadsheet program and save it again`,
   );
