@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyJsonKey, copyJsonString, copyJsonText } from '../../src/worker/import-csv/copy-text.js';
+import { copyJsonKey, copyJsonString, copyJsonStringContent, copyJsonText } from '../../src/worker/import-csv/copy-text.js';
 
 /** What PostgreSQL's COPY text format makes of a column value (backslash escapes only). */
 function fromCopy(text: string): string {
@@ -81,5 +81,20 @@ describe('copyJsonKey', () => {
   it('writes a member name with its colon, escaped like any string', () => {
     expect(copyJsonKey('first_name')).toBe('"first_name":');
     expect(copyJsonKey('a\\b')).toBe('"a\\\\\\\\b":');
+  });
+});
+
+describe('copyJsonStringContent', () => {
+  it('is what copyJsonString puts between its quotes, for any string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (value) => {
+        expect(`"${copyJsonStringContent(value)}"`).toBe(copyJsonString(value));
+      }),
+    );
+  });
+
+  it('gives a value that needs no escaping back as it is', () => {
+    expect(copyJsonStringContent('São Paulo')).toBe('São Paulo');
+    expect(copyJsonStringContent('say "hi"')).toBe('say \\\\"hi\\\\"');
   });
 });

@@ -13,6 +13,11 @@ export function copyJsonString(value: string): string {
   return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
+/** What goes between the quotes of `copyJsonString(value)`: usually the value itself, no copy made. */
+export function copyJsonStringContent(value: string): string {
+  return NEEDS_JSON_ESCAPE.test(value) ? copyJsonString(value).slice(1, -1) : value;
+}
+
 /** Valid JSON text as written in a cell, escaped for COPY. */
 export function copyJsonText(json: string): string {
   const flat = /[\t\n\r]/.test(json) ? json.replace(/[\t\n\r]/g, ' ') : json;

@@ -1,5 +1,6 @@
 import { CsvError, Parser, type Info, type Options } from 'csv-parse';
 import type { CsvOptions } from '../../shared/contract.js';
+import { specialiseByteTests, type ByteTestsCore } from './csv-byte-tests.js';
 import { StrictQuotes, type QuotingCore } from './sources/strict-quotes.js';
 
 /** The quote a job names; `auto` is settled from the sample before parsing (`detectQuote`). */
@@ -35,15 +36,15 @@ export function csvParseOptions(csv: CsvOptions, delimiter: string, maxRecordByt
 export type OnRecord = (record: string[], info: Readonly<Info>, bytes: number) => void;
 
 /** The part of csv-parse's parser core the stream class drives (`parser.api`, csv-parse 5–7). */
-interface ParserCore extends QuotingCore {
+interface ParserCore extends QuotingCore, ByteTestsCore {
   parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
   info: Info;
-  options: QuotingCore['options'] & { max_record_size: number };
+  options: QuotingCore['options'] & ByteTestsCore['options'] & { max_record_size: number };
   /**
    * The record being read: its finished cells, their characters (`record_length`, kept only
    * with `max_record_size`), and the bytes of the cell being read.
    */
-  state: QuotingCore['state'] & { record_length: number; field: { length: number }; expectedRecordLength: number };
+  state: QuotingCore['state'] & ByteTestsCore['state'] & { record_length: number; field: { length: number }; expectedRecordLength: number };
   /** Closes the record in `state.record`: checks its width, counts it, hands it to `push`. */
   __onRecord(push: (record: string[]) => void): Error | undefined;
 }
@@ -85,6 +86,7 @@ export class CsvRecords {
   constructor(options: Options, private readonly onRecord: OnRecord) {
     this.core = (new Parser({ ...options, info: false, columns: false, objname: undefined }) as unknown as { api: ParserCore }).api;
     this.maxRecordBytes = this.core.options.max_record_size;
+    specialiseByteTests(this.core);
     skipWidthCheck(this.core);
     this.quotes = new StrictQuotes(this.core);
   }

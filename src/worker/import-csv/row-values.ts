@@ -1,6 +1,6 @@
 import type { ColumnInfo } from '../../shared/contract.js';
 import type { PermanentCode, Problem } from '../../shared/errors.js';
-import { copyJsonKey, copyJsonString, copyJsonText } from './copy-text.js';
+import { copyJsonKey, copyJsonString, copyJsonStringContent, copyJsonText } from './copy-text.js';
 import { jsonbProblem } from './jsonb-problem.js';
 import { rowNumberText } from './row-number-text.js';
 import type { ConstraintCheck } from './values/constraint-check.js';
@@ -39,7 +39,16 @@ export interface EncodedRow {
  */
 export class RowValues {
   readonly contradicted = new Set<number>();
-  private readonly prefixes: string[];
+  /**
+   * Columns whose every value is a JSON string (string columns, as settled): the row's text
+   * holds their quotes in `joints`, and only the value goes in between, so a plain cell is
+   * appended as it is rather than copied into a quoted string first (per cell, the commonest case).
+   */
+  private readonly quoted: boolean[];
+  /** Before each column's value: the quote closing the one before, if quoted, then `,"key":`, then its opening quote, if quoted. */
+  private readonly joints: string[];
+  /** After the last value: its closing quote, if quoted, and the brace. */
+  private readonly end: string;
   private readonly notEmpty: number[];
   private readonly hasUnique: boolean;
 
@@ -47,7 +56,10 @@ export class RowValues {
     readonly columns: SettledColumn[],
     private readonly recordWidth: number,
   ) {
-    this.prefixes = columns.map((c, i) => (i === 0 ? '{' : ',') + copyJsonKey(c.info.key));
+    this.quoted = columns.map((c) => c.parser === undefined && c.info.type !== 'json');
+    const close = (i: number) => (i >= 0 && this.quoted[i] ? '"' : '');
+    this.joints = columns.map((c, i) => `${close(i - 1)}${i === 0 ? '{' : ','}${copyJsonKey(c.info.key)}${close(i)}`);
+    this.end = columns.length === 0 ? '{}' : `${close(columns.length - 1)}}`;
     this.notEmpty = columns.flatMap((c, i) => (c.notEmpty ? [i] : []));
     this.hasUnique = columns.some((c) => c.unique);
   }
@@ -78,7 +90,8 @@ export class RowValues {
       const value = cells[column.source] ?? '';
       let encoded: string;
       let json: string | undefined;
-      if (column.parser !== undefined) {
+      if (this.quoted[i]) encoded = copyJsonStringContent(value);
+      else if (column.parser !== undefined) {
         if (value === '') encoded = 'null';
         else {
           json = column.parser.parse(value);
@@ -101,9 +114,10 @@ export class RowValues {
         if (broken) return this.problem(row, line, i, 'CONSTRAINT_ERROR', `: ${quote(value)} ${broken}`, value);
         if (column.unique) (uniqueKeys ??= []).push([i, uniqueKey(column, value, json)]);
       }
-      body += this.prefixes[i]! + encoded;
+      body += this.joints[i]!;
+      body += encoded;
     }
-    return { body: columns.length === 0 ? '{}' : `${body}}`, uniqueKeys: this.hasUnique ? uniqueKeys : undefined };
+    return { body: body + this.end, uniqueKeys: this.hasUnique ? uniqueKeys : undefined };
   }
 
   /** The problem of a row whose value in `column` repeats the value of an earlier row. */

@@ -81,15 +81,20 @@ function parseWith(parts: readonly Part[], value: string): DateParts | undefined
 
 export function validParts(p: DateParts): boolean {
   if (p.month !== undefined && (p.month < 1 || p.month > 12)) return false;
-  if (p.day !== undefined && (p.day < 1 || p.day > daysInMonth(p.year ?? 2000, p.month ?? 1))) return false;
+  if (p.day !== undefined && !validDate(p.year ?? 2000, p.month ?? 1, p.day)) return false;
   if (p.hour !== undefined && p.hour > 23) return false;
   if (p.minute !== undefined && p.minute > 59) return false;
   return p.second === undefined || p.second <= 59;
 }
 
+/** A month of 1–12 and a day that month has in that year. */
+export function validDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');

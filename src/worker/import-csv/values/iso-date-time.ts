@@ -1,4 +1,4 @@
-import { compileDatePattern, isoDate, isoTime, validParts } from './date-pattern.js';
+import { isoTime, validDate, validParts } from './date-pattern.js';
 
 /**
  * ISO 8601 as files write it (DESIGN §5.8: the default without a pattern): `2024-03-01`,
@@ -6,11 +6,29 @@ import { compileDatePattern, isoDate, isoTime, validParts } from './date-pattern
  * second and an offset are kept exactly as given; none is ever added.
  */
 
-const DATE = compileDatePattern('YYYY-MM-DD');
-
+/**
+ * `YYYY-MM-DD` naming a real day, stored as written: the pattern's own text. One scan, no
+ * parts object: a date column reads this per row.
+ */
 export function parseIsoDate(value: string): string | undefined {
-  const parts = DATE.parse(value);
-  return parts && isoDate(parts);
+  if (value.length !== 10 || value.charCodeAt(4) !== HYPHEN || value.charCodeAt(7) !== HYPHEN) return undefined;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  return year >= 0 && month >= 0 && day >= 0 && validDate(year, month, day) ? value : undefined;
+}
+
+const HYPHEN = 45;
+
+/** The number the `width` ASCII digits at `at` spell, or -1 if any is not a digit. */
+function digitsAt(value: string, at: number, width: number): number {
+  let n = 0;
+  for (let i = at; i < at + width; i++) {
+    const c = value.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 export function parseIsoTime(value: string): string | undefined {

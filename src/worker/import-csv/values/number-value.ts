@@ -65,7 +65,8 @@ export function canonicalNumber(value: string, spelling: NumberSpelling): string
   }
   if (digits === '' && fraction === '') return undefined;
   let exponent = '';
-  if (i < n && (text[i] === 'e' || text[i] === 'E') && !spelling.integer && digits !== '') {
+  const e = text[i];
+  if (i < n && (e === 'e' || e === 'E') && !spelling.integer && digits !== '') {
     const start = ++i;
     if (i < n && (text[i] === '+' || text[i] === '-')) i++;
     const expDigits = i;
@@ -74,7 +75,11 @@ export function canonicalNumber(value: string, spelling: NumberSpelling): string
     exponent = `e${text.slice(start, i)}`;
   }
   if (i !== n || digits.length + fraction.length > MAX_NUMBER_DIGITS) return undefined;
-  const whole = digits.replace(/^0+(?=\d)/, '') || '0';
+  let zeros = 0;
+  while (zeros < digits.length - 1 && digits.charCodeAt(zeros) === 48) zeros++;
+  // Spelled canonically already (the common case): the text itself, not a copy built from parts.
+  if (zeros === 0 && digits !== '' && first !== 43 && groups === 0 && (fraction === '' || spelling.decimalChar === '.') && e !== 'E') return text;
+  const whole = zeros ? digits.slice(zeros) : digits || '0';
   return `${sign}${whole}${fraction ? `.${fraction}` : ''}${exponent}`;
 }
 
