@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileDatePattern, isoDate } from '../../../src/worker/import-csv/values/date-pattern.js';
-import { parseIsoDate } from '../../../src/worker/import-csv/values/iso-date-time.js';
+import { parseIsoDate, parseIsoDateTime } from '../../../src/worker/import-csv/values/iso-date-time.js';
 
 const byPattern = compileDatePattern('YYYY-MM-DD');
 
@@ -25,5 +25,28 @@ describe('parseIsoDate', () => {
     }
     // Every day of three leap years (0000, 2000, 2024) and four common ones (1900, 1999, 2100, 9999).
     expect(valid.size).toBe(3 * 366 + 4 * 365);
+  });
+});
+
+describe('parseIsoDateTime', () => {
+  it('reads YYYY-MM-DDTHH:MM:SS as the general path reads the same value with a space for the T', () => {
+    let valid = 0;
+    for (const date of ['2024-02-29', '2023-02-29', '1999-12-31', '2024-13-01', '20x4-01-01']) {
+      for (const hour of ['00', '09', '23', '24', '2x', '-1']) {
+        for (const minute of ['00', '59', '60', ' 5']) {
+          for (const second of ['00', '59', '60', 'x1', '+1']) {
+            const value = `${date}T${hour}:${minute}:${second}`;
+            const general = parseIsoDateTime(value.replace('T', ' '));
+            expect(parseIsoDateTime(value), value).toBe(general);
+            if (general !== undefined) {
+              expect(general).toBe(value);
+              valid++;
+            }
+          }
+        }
+      }
+    }
+    // Two real days (2023 has no 29 February) × three hours × two minutes × two seconds.
+    expect(valid).toBe(2 * 3 * 2 * 2);
   });
 });
