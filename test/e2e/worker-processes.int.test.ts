@@ -59,8 +59,10 @@ describe('worker processes', () => {
     const busy = service.spawnWorker({ STORAGE_IDLE_TIMEOUT_MS: '60000' });
     const busyLogs = captureLogs(busy);
     await waitForLog(busy, /"worker started"/);
+    // Listening before the delivery: the worker can log the start before the webhook answers.
+    const started = waitForLog(busy, /"import started"/);
     await service.deliver(importRequest(jobId, key));
-    await waitForLog(busy, /"import started"/);
+    await started;
     const other = service.spawnWorker();
     await waitForLog(other, /"worker started"/);
 

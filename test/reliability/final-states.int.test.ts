@@ -72,8 +72,10 @@ describe('every job BullMQ ends reaches a final status', () => {
     service.s3.faults.set(key, { kind: 'throttle', bytesPerSecond: 200_000, times: 1 });
     const first = spawnWorker();
     await waitForLog(first, /"worker started"/, STARTUP_MS);
+    // Listening before the delivery: the worker can log the start before the webhook answers.
+    const started = waitForLog(first, /"import started"/, 30_000);
     expect((await service.deliver(importRequest(jobId, key))).status).toBe(202);
-    await waitForLog(first, /"import started"/, 30_000);
+    await started;
     expect(await service.waitForState(jobId, ['running'])).toMatchObject({ state: 'running', attempt: 1 });
     first.kill('SIGKILL');
     await exited(first);

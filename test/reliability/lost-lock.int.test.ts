@@ -68,8 +68,10 @@ describe('a worker that loses the job lock mid-import', () => {
     const first = spawnWorker('first', { LOCK_DURATION_MS: String(LOCK_MS), STORAGE_IDLE_TIMEOUT_MS: '30000' });
     await waitForLog(first.child, /"worker started"/, STARTUP_MS);
     const requestsBefore = service.s3.faults.hits(key);
+    // Listening before the delivery: the worker can log the start before the webhook answers.
+    const started = waitForLog(first.child, /"import started"/, 30_000);
     expect((await service.deliver(importRequest(jobId, key, { deleteSourceAfterImport: true }))).status).toBe(202);
-    await waitForLog(first.child, /"import started"/, 30_000);
+    await started;
     await expect.poll(() => service.s3.faults.hits(key) - requestsBefore, { timeout: 10_000 }).toBe(2);
     const states = watchStates(jobId);
 
