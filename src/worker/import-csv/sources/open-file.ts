@@ -54,7 +54,7 @@ export async function withFileContent<T>(chunks: AsyncGenerator<Buffer>, options
     if (zipKind.kind === 'workbook') return fn({ workbook: archive, fileType: 'xlsx' });
     if (zipKind.kind === 'refused') throw refusedFile(zipKind);
     let inflated = 0;
-    const entry = counted(archive.read(zipKind.entry, options.maxInflatedBytes), (n) => (inflated += n));
+    const entry = archive.read(zipKind.entry, options.maxInflatedBytes, (n) => (inflated = n));
     const readShare = () => Math.min(1, inflated / Math.max(1, zipKind.entry.size));
     return withInnerText(entry, 'zip', `a zip archive whose "${zipKind.entry.name}" is`, options, fn, readShare);
   });
@@ -83,17 +83,6 @@ function innerKind(kind: FileKind): FileKind {
   if (kind.kind === 'gzip') return { kind: 'refused', fileType: 'gzip', what: 'another compressed (gzip) file' };
   if (kind.kind === 'zip') return { kind: 'refused', fileType: 'zip', what: 'a zip archive' };
   return kind;
-}
-
-async function* counted(chunks: AsyncGenerator<Buffer>, onChunk: (bytes: number) => void): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of chunks) {
-      onChunk(chunk.length);
-      yield chunk;
-    }
-  } finally {
-    await chunks.return(undefined);
-  }
 }
 
 async function mimetypeOf(archive: ZipArchive): Promise<string | undefined> {

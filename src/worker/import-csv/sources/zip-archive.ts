@@ -23,9 +23,9 @@ export interface ZipArchive {
    * The entry's inflated bytes as they stream, at most `maxBytes` of them (else FILE_TOO_LARGE,
    * before anything is inflated when the directory declares more). Damage is CSV_MALFORMED
    * naming the entry; an encrypted entry, or one compressed in a way zip readers rarely know,
-   * is UNSUPPORTED_FILE_TYPE.
+   * is UNSUPPORTED_FILE_TYPE. `onInflated` hears the bytes inflated so far, for progress.
    */
-  read(entry: ZipEntry, maxBytes: number): AsyncGenerator<Buffer>;
+  read(entry: ZipEntry, maxBytes: number, onInflated?: (bytes: number) => void): AsyncGenerator<Buffer>;
   /** A path beside the spooled archive for a reader's own temporary file: removed with the spool. */
   scratchPath(name: string): string;
   /** Runs when the archive is closed, however its borrower ended: what a reader opened is closed there. */
@@ -95,15 +95,21 @@ function entriesOf(zip: yauzl.ZipFile, listed: Listed[], fileName: string): Pick
   return {
     entries: listed.map((l) => l.entry),
     find: (name) => listed.find((l) => l.entry.name === name)?.entry,
-    read(entry, maxBytes) {
+    read(entry, maxBytes, onInflated) {
       const raw = byEntry.get(entry);
       if (!raw) throw new Error(`not an entry of this archive: ${entry.name}`);
-      return readEntry(zip, raw, maxBytes, fileName);
+      return readEntry(zip, raw, maxBytes, fileName, onInflated);
     },
   };
 }
 
-async function* readEntry(zip: yauzl.ZipFile, raw: yauzl.Entry, maxBytes: number, fileName: string): AsyncGenerator<Buffer> {
+async function* readEntry(
+  zip: yauzl.ZipFile,
+  raw: yauzl.Entry,
+  maxBytes: number,
+  fileName: string,
+  onInflated: ((bytes: number) => void) | undefined,
+): AsyncGenerator<Buffer> {
   if (raw.isEncrypted()) {
     throw new ImportError('UNSUPPORTED_FILE_TYPE', `"${raw.fileName}" in this zip archive is password-protected. Zip it again without a password, or upload the file itself.`, { fileType: 'zip' });
   }
@@ -127,6 +133,7 @@ async function* readEntry(zip: yauzl.ZipFile, raw: yauzl.Entry, maxBytes: number
       total += chunk.length;
       if (total > maxBytes) throw inflatesPast(raw.fileName, maxBytes);
       if (total > raw.uncompressedSize) throw new Error(`it holds more than the ${raw.uncompressedSize} bytes its directory declares`);
+      onInflated?.(total);
       yield chunk;
     }
     if (total < raw.uncompressedSize) throw new Error(`it holds ${total} of the ${raw.uncompressedSize} bytes its directory declares`);

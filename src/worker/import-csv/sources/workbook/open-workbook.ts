@@ -66,7 +66,7 @@ export async function openWorkbook(zip: ZipArchive, options: WorkbookOptions): P
     sheet: chosen.name,
     partBytes: zip.find(part)!.size,
     records: (stats, onInflated) =>
-      readSheetRecords(counted(archive.read(part), onInflated), {
+      readSheetRecords(zip.read(zip.find(part)!, options.maxPartBytes, onInflated), {
         sheet: chosen.name, part, sharedStrings, dateStyles, date1904: layout.date1904, merged,
         stats, skipRows: options.skipRows, maxColumns: options.maxColumns, maxRecordBytes: options.maxRecordBytes,
         // Kinds only for the header and the type sample: settle-columns reads no more of them.
@@ -80,15 +80,6 @@ function partsOf(zip: ZipArchive, maxBytes: number): WorkbookArchive {
     has: (name) => zip.find(name) !== undefined,
     read: (name) => zip.read(zip.find(name)!, maxBytes),
   };
-}
-
-async function* counted(chunks: AsyncIterable<Buffer>, onBytes: ((bytes: number) => void) | undefined): AsyncGenerator<Buffer> {
-  let total = 0;
-  for await (const chunk of chunks) {
-    total += chunk.length;
-    onBytes?.(total);
-    yield chunk;
-  }
 }
 
 /** Every promise settled, then the first failure thrown: none is left running on its own. */
