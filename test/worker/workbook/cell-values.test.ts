@@ -22,6 +22,14 @@ describe('normaliseNumber', () => {
     expect(normaliseNumber('12345678901234567890')).toBe('12345678901234567890');
   });
 
+  it('returns a number as written only where the general rule gives the same text', () => {
+    // `E0` keeps the value and takes the general rule's path (which prints the double).
+    const general = (text: string) => normaliseNumber(`${text}E0`);
+    const edges = ['0', '-0', '5', '-5', '0.5', '0.000001', '0.0000001', '-0.0000015', '100000000000000000000', '1000000000000000000000',
+      '123456789012345', '1234567890123456', '12345678901234567', '0.123456789012345', '0.1234567890123456', '9007199254740993', '1500', '-1500.25'];
+    for (const text of [...edges, ...randomDecimals(20_000)]) expect(normaliseNumber(text), text).toBe(general(text));
+  });
+
   it('has no value for text that is no number', () => {
     expect(normaliseNumber('12,5')).toBeUndefined();
     expect(normaliseNumber('NaN')).toBeUndefined();
@@ -66,3 +74,19 @@ describe('dateKindOf', () => {
     expect(dateKindOf('General')).toBeUndefined();
   });
 });
+
+/** Plain decimals of 1 to 22 digits at every magnitude, some negative, from a fixed seed. */
+function randomDecimals(count: number): string[] {
+  let state = 7;
+  const next = (n: number) => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state % n;
+  };
+  const digits = (n: number) => Array.from({ length: n }, () => String(next(10))).join('');
+  return Array.from({ length: count }, () => {
+    const sign = next(4) === 0 ? '-' : '';
+    const int = next(3) === 0 ? '0' : `${1 + next(9)}${digits(next(21))}`;
+    const frac = next(2) === 0 ? '' : `${'0'.repeat(next(3) === 0 ? next(8) : 0)}${digits(next(17))}${1 + next(9)}`;
+    return frac ? `${sign}${int}.${frac}` : `${sign}${int}`;
+  });
+}

@@ -15,8 +15,7 @@ const DOUBLE_DIGITS = 17;
  * text that is not a number (a damaged cell).
  */
 export function normaliseNumber(text: string): string | undefined {
-  // Most cells are already in that form: JavaScript prints their double exactly as written.
-  if (PLAIN.test(text) && String(Number(text)) === text) return text;
+  if (printsAsWritten(text)) return text;
   const parts = numberParts(text.trim());
   if (!parts) return undefined;
   if (parts.digits.length > DOUBLE_DIGITS) return formatDecimal(parts);
@@ -24,6 +23,36 @@ export function normaliseNumber(text: string): string | undefined {
   if (!Number.isFinite(value)) return undefined;
   return formatDecimal(numberParts(String(value))!);
 }
+
+/** Significant digits that always print back as written (DBL_DIG): no two such decimals share a double. */
+const ROUND_TRIP_DIGITS = 15;
+
+/**
+ * Whether JavaScript prints the double `text` names as `text` itself, as most cells are written,
+ * decided without printing it: printing goes through V8's number-to-string cache, whose entries
+ * outlive young collections, so every distinct number would leave garbage in the old generation
+ * and the import's memory would grow with its rows. At most 15 significant digits, and a
+ * magnitude JavaScript writes without an exponent (below 1e21, at least 1e-6).
+ */
+function printsAsWritten(text: string): boolean {
+  if (!PLAIN.test(text)) return false;
+  const start = text.charCodeAt(0) === MINUS ? 1 : 0;
+  const point = text.indexOf('.');
+  if (text.charCodeAt(start) === ZERO) {
+    // `-0` prints as `0`.
+    if (point < 0) return start === 0;
+    let first = point + 1;
+    while (text.charCodeAt(first) === ZERO) first++;
+    return first - point - 1 <= 5 && text.length - first <= ROUND_TRIP_DIGITS;
+  }
+  if (point >= 0) return point - start <= 21 && text.length - start - 1 <= ROUND_TRIP_DIGITS;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === ZERO) end--;
+  return text.length - start <= 21 && end - start <= ROUND_TRIP_DIGITS;
+}
+
+const MINUS = 0x2d;
+const ZERO = 0x30;
 
 interface DecimalParts {
   negative: boolean;

@@ -40,6 +40,9 @@ export class StringTable {
   private fd: number | undefined;
   private spilled = 0;
   private readonly cache = new Map<number, Buffer>();
+  /** The spilled page read last: consecutive cells mostly read one page, and touching the cache's order for each would churn its table. */
+  private lastPage = -1;
+  private lastBytes: Buffer | undefined;
   count = 0;
   /** Bytes the table takes, in memory and spilled: its strings, their prefixes, its index. */
   bytes = 0;
@@ -128,16 +131,26 @@ export class StringTable {
     if (p === this.pages.length) return this.page;
     const page = this.pages[p]!;
     if (page.memory) return page.memory;
+    if (p === this.lastPage) return this.lastBytes!;
     let bytes = this.cache.get(p);
     if (bytes) {
       this.cache.delete(p);
     } else {
-      bytes = Buffer.allocUnsafe(page.length);
+      bytes = this.evictedOrNew(page.length);
       readSync(this.fd!, bytes, 0, page.length, page.at);
-      if (this.cache.size === CACHED_PAGES) this.cache.delete(this.cache.keys().next().value!);
     }
     this.cache.set(p, bytes);
+    this.lastPage = p;
+    this.lastBytes = bytes;
     return bytes;
+  }
+
+  /** The least recently read page's buffer when the cache is full and it is big enough: pages are read again and again, and new buffers each time would be garbage for the full collector. */
+  private evictedOrNew(length: number): Buffer {
+    if (this.cache.size < CACHED_PAGES) return Buffer.allocUnsafe(Math.max(PAGE_BYTES, length));
+    const [oldest, bytes] = this.cache.entries().next().value!;
+    this.cache.delete(oldest);
+    return bytes.length >= length ? bytes : Buffer.allocUnsafe(length);
   }
 }
 
