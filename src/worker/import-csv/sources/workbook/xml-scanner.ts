@@ -101,7 +101,8 @@ export class XmlScanner implements ScannedTag {
       this.checkPending();
       return;
     }
-    let s = this.rest + input;
+    // Joined rather than added: `+` makes a rope, and every character read from a rope goes through it (about 15% of the scan).
+    let s = this.rest ? [this.rest, input].join('') : input;
     this.rest = '';
     let held = '';
     if (s.includes('\r')) {
