@@ -50,6 +50,28 @@ describe('serialToIso', () => {
     expect(serialToIso(43890, 'date', true)).toBe('2024-03-01');
   });
 
+  it('agrees with the calendar of JavaScript’s Date on every kind of serial, in both systems', () => {
+    const DAY_MS = 86_400_000;
+    const byDate = (serial: number, kind: 'date' | 'datetime' | 'time', date1904: boolean) => {
+      let days = Math.floor(serial);
+      let ms = Math.round((serial - days) * DAY_MS);
+      if (ms === DAY_MS) [days, ms] = [days + 1, 0];
+      const at = new Date((date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, days < 60 ? 31 : 30)) + days * DAY_MS + ms);
+      const iso = at.toISOString().replace(/Z$/, '').replace(/\.000$/, '');
+      if (kind === 'time' && days === 0) return iso.slice(11);
+      if ((!date1904 && days === 60) || at.getUTCFullYear() > 9999) return undefined;
+      return kind === 'date' && ms === 0 ? iso.slice(0, 10) : iso;
+    };
+    let state = 11;
+    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const serials = [0, 0.5, 1, 59, 60, 61, 366, 2_958_465, 2_958_465.999, 2_958_466, 45_352.999_999_99, ...Array.from({ length: 5000 }, () => Math.floor(next() * 2_958_466) + (next() < 0.5 ? 0 : next()))];
+    for (const serial of serials) {
+      for (const kind of ['date', 'datetime', 'time'] as const) {
+        for (const date1904 of [false, true]) expect(serialToIso(serial, kind, date1904), `${serial} ${kind} ${date1904}`).toBe(byDate(serial, kind, date1904));
+      }
+    }
+  });
+
   it('keeps a time of day a date format hides, and milliseconds only when there are some', () => {
     expect(serialToIso(45352.5, 'date', false)).toBe('2024-03-01T12:00:00');
     expect(serialToIso(45352 + 1.5 / 86_400, 'datetime', false)).toBe('2024-03-01T00:00:01.500');

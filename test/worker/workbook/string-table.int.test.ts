@@ -41,6 +41,21 @@ describe('StringTable', () => {
     }
   });
 
+  it('reads a sheet’s pattern: each new string in turn, between repeats of early ones and jumps ahead', () => {
+    const table = new StringTable({ spillPath: join(temp.dir, 'sheet-pattern'), memoryBytes: 64 * 1024 });
+    const added = strings();
+    for (const s of added) table.add(s);
+    try {
+      for (let i = 0; i < added.length; i++) {
+        expect(table.get(i)).toBe(added[i]);
+        expect(table.get(i % 10)).toBe(added[i % 10]);
+        if (i % 97 === 0) expect(table.get(Math.min(i + 40, added.length - 1))).toBe(added[Math.min(i + 40, added.length - 1)]);
+      }
+    } finally {
+      table.close();
+    }
+  });
+
   it('writes no file while its strings fit in memory', () => {
     const spillPath = join(temp.dir, 'never-written');
     const table = new StringTable({ spillPath, memoryBytes: 1 << 20 });

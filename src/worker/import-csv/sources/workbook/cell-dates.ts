@@ -1,9 +1,10 @@
 import type { DateKind } from './date-formats.js';
 
 const DAY_MS = 86_400_000;
-/** 1899-12-30: serial 0 of the 1900 system for every date from 1900-03-01 on. */
-const EPOCH_1900 = Date.UTC(1899, 11, 30);
-const EPOCH_1904 = Date.UTC(1904, 0, 1);
+/** 1899-12-30, in days since 1970-01-01: serial 0 of the 1900 system for every date from 1900-03-01 on. */
+const EPOCH_1900 = -25_569;
+/** 1904-01-01, in days since 1970-01-01. */
+const EPOCH_1904 = -24_107;
 
 /**
  * A date-formatted cell's serial number as ISO 8601: `YYYY-MM-DD` for a whole day in a date
@@ -14,6 +15,7 @@ const EPOCH_1904 = Date.UTC(1904, 0, 1);
  * and serial 60 itself is no date. Undefined for such a serial and beyond the year 9999.
  */
 export function serialToIso(serial: number, kind: DateKind, date1904: boolean): string | undefined {
+  if (!Number.isFinite(serial)) return undefined;
   let days = Math.floor(serial);
   let ms = Math.round((serial - days) * DAY_MS);
   if (ms === DAY_MS) {
@@ -22,18 +24,34 @@ export function serialToIso(serial: number, kind: DateKind, date1904: boolean): 
   }
   if (kind === 'time' && days === 0) return timeOfDay(ms);
   if (!date1904 && days === 60) return undefined;
-  const epoch = date1904 ? EPOCH_1904 : days < 60 ? EPOCH_1900 + DAY_MS : EPOCH_1900;
-  const at = new Date(epoch + days * DAY_MS + ms);
-  const year = at.getUTCFullYear();
-  if (!Number.isFinite(at.getTime()) || year < 0 || year > 9999) return undefined;
-  const date = `${pad(year, 4)}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}`;
+  const date = civilDate((date1904 ? EPOCH_1904 : days < 60 ? EPOCH_1900 + 1 : EPOCH_1900) + days);
+  if (date === undefined) return undefined;
   return kind === 'date' && ms === 0 ? date : `${date}T${timeOfDay(ms)}`;
+}
+
+/**
+ * Days since 1970-01-01 as `YYYY-MM-DD` in the proleptic Gregorian calendar, by Howard Hinnant's
+ * civil_from_days: no Date object or number printing per cell. Undefined outside years 0 to 9999.
+ */
+function civilDate(epochDays: number): string | undefined {
+  const z = epochDays + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return undefined;
+  return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`;
 }
 
 function timeOfDay(ms: number): string {
   const s = Math.floor(ms / 1000);
-  const hms = `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
-  return ms % 1000 ? `${hms}.${pad(ms % 1000, 3)}` : hms;
+  const hms = `${TWO_DIGITS[Math.floor(s / 3600)]}:${TWO_DIGITS[Math.floor(s / 60) % 60]}:${TWO_DIGITS[s % 60]}`;
+  const fraction = ms % 1000;
+  return fraction ? `${hms}.${TWO_DIGITS[Math.floor(fraction / 10)]}${fraction % 10}` : hms;
 }
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));

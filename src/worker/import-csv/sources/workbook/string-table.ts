@@ -43,6 +43,14 @@ export class StringTable {
   /** The spilled page read last: consecutive cells mostly read one page, and touching the cache's order for each would churn its table. */
   private lastPage = -1;
   private lastBytes: Buffer | undefined;
+  /**
+   * Where the string after the furthest one read so far starts. Writers number strings in order
+   * of first use, so a sheet read in order mostly asks for the next new string: it is read from
+   * here rather than by skipping from its group's start. Earlier strings leave it where it is.
+   */
+  private nextIndex = 0;
+  private nextPage = 0;
+  private nextAt = 0;
   count = 0;
   /** Bytes the table takes, in memory and spilled: its strings, their prefixes, its index. */
   bytes = 0;
@@ -71,11 +79,21 @@ export class StringTable {
 
   get(i: number): string | undefined {
     if (!(i >= 0 && i < this.count)) return undefined;
-    const group = Math.floor(i / GROUP);
-    let p = this.groupPages[group]!;
-    let at = this.groupOffsets[group]!;
+    let p: number;
+    let at: number;
+    let skip: number;
+    if (this.nextIndex <= i && i - this.nextIndex <= i % GROUP) {
+      p = this.nextPage;
+      at = this.nextAt;
+      skip = i - this.nextIndex;
+    } else {
+      const group = Math.floor(i / GROUP);
+      p = this.groupPages[group]!;
+      at = this.groupOffsets[group]!;
+      skip = i % GROUP;
+    }
     let bytes = this.pageBytes(p);
-    for (let skip = i % GROUP; ; skip--) {
+    for (; ; skip--) {
       if (at === this.lengthOf(p)) {
         bytes = this.pageBytes(++p);
         at = 0;
@@ -86,7 +104,15 @@ export class StringTable {
         length += (b & 0x7f) * 2 ** shift;
         if (b < 0x80) break;
       }
-      if (skip === 0) return bytes.toString('utf8', at, at + length);
+      if (skip === 0) {
+        const end = at + length;
+        if (i >= this.nextIndex) {
+          this.nextIndex = i + 1;
+          this.nextPage = p;
+          this.nextAt = end;
+        }
+        return bytes.toString('utf8', at, end);
+      }
       at += length;
     }
   }
