@@ -69,6 +69,14 @@ describe('the workbook XML scanner, through the sheet reader', () => {
     expect(await sheetRows(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1))).toEqual(EDGE_ROWS);
   });
 
+  it('drops a byte order mark before the root only, not one a chunk starts with', async () => {
+    const xml = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>\uFEFFzero width</t></is></c></row>'))]);
+    const inText = xml.indexOf(Buffer.from('\uFEFFzero'));
+    for (const at of [[], [inText], [2, inText], [3, inText + 1]]) {
+      expect(await sheetRows(xml, at), `cut at ${at.join(', ')}`).toEqual([{ line: 1, cells: ['\uFEFFzero width'] }]);
+    }
+  });
+
   it('accepts elements under a namespace prefix, as some writers spell every element', async () => {
     const xml =
       '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>' +

@@ -24,9 +24,23 @@ export function serialToIso(serial: number, kind: DateKind, date1904: boolean): 
   }
   if (kind === 'time' && days === 0) return timeOfDay(ms);
   if (!date1904 && days === 60) return undefined;
-  const date = civilDate((date1904 ? EPOCH_1904 : days < 60 ? EPOCH_1900 + 1 : EPOCH_1900) + days);
+  const date = cachedCivilDate((date1904 ? EPOCH_1904 : days < 60 ? EPOCH_1900 + 1 : EPOCH_1900) + days);
   if (date === undefined) return undefined;
   return kind === 'date' && ms === 0 ? date : `${date}T${timeOfDay(ms)}`;
+}
+
+/** Recently rendered days, by the day's low bits: a column of dates mostly repeats a few thousand days, and a hit builds no string. */
+const CACHED_DAYS = 4096;
+const cachedDays = new Float64Array(CACHED_DAYS).fill(Number.NaN);
+const cachedDates: (string | undefined)[] = new Array<string | undefined>(CACHED_DAYS).fill(undefined);
+
+function cachedCivilDate(epochDays: number): string | undefined {
+  const slot = epochDays & (CACHED_DAYS - 1);
+  if (cachedDays[slot] === epochDays) return cachedDates[slot];
+  const date = civilDate(epochDays);
+  cachedDays[slot] = epochDays;
+  cachedDates[slot] = date;
+  return date;
 }
 
 /**

@@ -26,6 +26,7 @@ const EQUALS = 0x3d;
 const COLON = 0x3a;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
+const EMPTY = Buffer.alloc(0);
 /** Markup whose end is searched for across chunks: comments, processing instructions, CDATA. */
 type Section = { end: string; text: boolean };
 const COMMENT: Section = { end: '-->', text: false };
@@ -44,9 +45,11 @@ const MAX_PENDING = 1024 * 1024;
  * Line ends are normalised before scanning (XML 1.0 §2.11), so a CRLF in a cell reads as LF.
  */
 export class XmlScanner implements ScannedTag {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
-  /** Text of earlier chunks not scanned yet: an unfinished tag or reference, a lone CR. */
-  private rest = '';
+  // Chunks are decoded one by one, so a BOM is kept as text: one that a chunk starts with is the
+  // cell's; the part's own, before the root, is passed over as other space there is.
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  /** Bytes of earlier chunks not scanned yet: an unfinished tag or reference, a lone CR, a character the chunk cut. */
+  private rest: Buffer = EMPTY;
   private section: Section | undefined;
   /** Qualified names of the open elements, and the names the visitor knows them by. */
   private readonly open: string[] = [];
@@ -64,12 +67,24 @@ export class XmlScanner implements ScannedTag {
   ) {}
 
   write(chunk: Buffer): void {
-    this.scan(this.decode(chunk), false);
+    const { rest } = this;
+    // An unfinished tag cannot end in a chunk without a ">": scanning it again would be wasted.
+    if (rest[0] === LT && chunk.indexOf(GT) === -1) {
+      this.rest = Buffer.concat([rest, chunk]);
+      this.checkPending();
+      return;
+    }
+    // The rest and the chunk are decoded as one: adding their texts would make a rope, and every
+    // character read from a rope goes through it (about 15% of the scan); joining them would copy
+    // every chunk's text a second time.
+    const bytes = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    const complete = completeLength(bytes);
+    this.scan(this.decode(bytes.subarray(0, complete)), false, bytes.subarray(complete));
   }
 
   end(): void {
-    this.scan(this.decode(undefined), true);
-    if (this.rest || this.section) throw damaged(this.part, 'it ends inside its markup');
+    this.scan(this.decode(this.rest), true, EMPTY);
+    if (this.rest.length || this.section) throw damaged(this.part, 'it ends inside its markup');
     if (this.open.length) throw damaged(this.part, `it ends before the element <${this.open.at(-1)}> is closed`);
     if (!this.rootSeen) throw damaged(this.part, 'it holds no XML element');
   }
@@ -86,24 +101,17 @@ export class XmlScanner implements ScannedTag {
     return undefined;
   }
 
-  private decode(chunk: Buffer | undefined): string {
+  private decode(bytes: Buffer): string {
     try {
-      return chunk ? this.decoder.decode(chunk, { stream: true }) : this.decoder.decode();
+      return this.decoder.decode(bytes);
     } catch {
       throw damaged(this.part, 'it is not UTF-8 text');
     }
   }
 
-  private scan(input: string, final: boolean): void {
-    // An unfinished tag cannot end in a chunk without a ">": scanning it again would be wasted.
-    if (!final && this.rest.charCodeAt(0) === LT && !input.includes('>')) {
-      this.rest += input;
-      this.checkPending();
-      return;
-    }
-    // Joined rather than added: `+` makes a rope, and every character read from a rope goes through it (about 15% of the scan).
-    let s = this.rest ? [this.rest, input].join('') : input;
-    this.rest = '';
+  /** Scans the decoded text; what it cannot finish yet waits in `rest`, before the `cut` bytes of a character the chunk ended inside. */
+  private scan(text: string, final: boolean, cut: Buffer): void {
+    let s = text;
     let held = '';
     if (s.includes('\r')) {
       // A CR at the chunk's end may be the first half of a CRLF.
@@ -135,7 +143,8 @@ export class XmlScanner implements ScannedTag {
       }
       i = next;
     }
-    this.rest = s.slice(i) + held;
+    const unscanned = s.slice(i) + held;
+    this.rest = unscanned ? Buffer.concat([Buffer.from(unscanned, 'utf8'), cut]) : cut.length ? Buffer.from(cut) : EMPTY;
     this.checkPending();
   }
 
@@ -304,6 +313,17 @@ export class XmlScanner implements ScannedTag {
     const tag = s.lastIndexOf('<', at);
     return damaged(this.part, `it holds a malformed tag ("${s.slice(tag, Math.min(at + 1, tag + 60))}")`);
   }
+}
+
+/** How many of the bytes end on a character's boundary: a chunk may end inside a UTF-8 sequence. Bytes that are no UTF-8 are left for the decoder to refuse. */
+function completeLength(bytes: Buffer): number {
+  const n = bytes.length;
+  for (let back = 1; back <= Math.min(3, n); back++) {
+    const b = bytes[n - back]!;
+    if (b < 0x80) return n;
+    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > back ? n - back : n;
+  }
+  return n;
 }
 
 /** A part streamed through the scanner, chunk by chunk. */
