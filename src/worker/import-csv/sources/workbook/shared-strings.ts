@@ -22,7 +22,10 @@ export async function readSharedStrings(archive: WorkbookArchive, part: string |
 /** One `<si>` at a time: its runs' text, outside phonetic guides. */
 class SharedStringsReader implements ScanVisitor {
   capturing = false;
-  private runs: string[] | undefined;
+  private inString = false;
+  /** The string's first run of text, and the runs after it: most strings have one run, and need no array. */
+  private first: string | undefined;
+  private more: string[] | undefined;
   // Text of the string being read counts too: one huge string must not get past the bound.
   private pending = 0;
   private phonetic = 0;
@@ -30,25 +33,29 @@ class SharedStringsReader implements ScanVisitor {
   constructor(private readonly strings: StringTable, private readonly maxBytes: number) {}
 
   open(name: string | undefined): void {
-    if (name === 'si') this.runs = [];
-    else if (name === 't') this.capturing = this.phonetic === 0 && this.runs !== undefined;
+    if (name === 'si') {
+      this.inString = true;
+      this.first = undefined;
+      this.more = undefined;
+    } else if (name === 't') this.capturing = this.phonetic === 0 && this.inString;
     else if (name === 'rPh') this.phonetic++;
   }
 
   close(name: string | undefined): void {
     if (name === 't') this.capturing = false;
     else if (name === 'rPh') this.phonetic--;
-    else if (name === 'si' && this.runs) {
+    else if (name === 'si' && this.inString) {
       const { strings } = this;
-      strings.add(unescapeOoxml(this.runs.length === 1 ? this.runs[0]! : this.runs.join('')));
-      this.runs = undefined;
+      strings.add(unescapeOoxml(this.more ? this.more.join('') : (this.first ?? '')));
+      this.inString = false;
       this.pending = 0;
       if (strings.bytes > this.maxBytes) throw tooMany(strings.count, this.maxBytes);
     }
   }
 
   text(t: string): void {
-    this.runs!.push(t);
+    if (this.first === undefined) this.first = t;
+    else (this.more ??= [this.first]).push(t);
     this.pending += t.length;
     if (this.strings.bytes + this.pending > this.maxBytes) throw tooMany(this.strings.count, this.maxBytes);
   }
