@@ -63,7 +63,10 @@ describe('serialToIso', () => {
       return kind === 'date' && ms === 0 ? iso.slice(0, 10) : iso;
     };
     let state = 11;
-    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const next = () => {
+      state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+      return (state >>> 8) / 2 ** 24;
+    };
     const serials = [0, 0.5, 1, 59, 60, 61, 366, 2_958_465, 2_958_465.999, 2_958_466, 45_352.999_999_99, ...Array.from({ length: 5000 }, () => Math.floor(next() * 2_958_466) + (next() < 0.5 ? 0 : next()))];
     for (const serial of serials) {
       for (const kind of ['date', 'datetime', 'time'] as const) {
@@ -101,8 +104,8 @@ describe('dateKindOf', () => {
 function randomDecimals(count: number): string[] {
   let state = 7;
   const next = (n: number) => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state % n;
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return (state >>> 16) % n;
   };
   const digits = (n: number) => Array.from({ length: n }, () => String(next(10))).join('');
   return Array.from({ length: count }, () => {

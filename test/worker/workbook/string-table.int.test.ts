@@ -56,6 +56,24 @@ describe('StringTable', () => {
     }
   });
 
+  it('reads strings back while it is still being filled, as pages are sealed, spilled and read again', () => {
+    for (const memoryBytes of [0, 40_000, 1 << 30]) {
+      const table = new StringTable({ spillPath: join(temp.dir, `while-filling-${memoryBytes}`), memoryBytes });
+      const added = strings();
+      try {
+        added.forEach((s, i) => {
+          table.add(s);
+          expect(table.get(i), `string ${i}, ${memoryBytes} bytes in memory`).toBe(s);
+          if (i > 0) expect(table.get(i - 1)).toBe(added[i - 1]);
+          if (i % 13 === 0) expect(table.get((i * 7) % (i + 1))).toBe(added[(i * 7) % (i + 1)]);
+        });
+        expect(added.map((_, i) => table.get(i))).toEqual(added);
+      } finally {
+        table.close();
+      }
+    }
+  });
+
   it('writes no file while its strings fit in memory', () => {
     const spillPath = join(temp.dir, 'never-written');
     const table = new StringTable({ spillPath, memoryBytes: 1 << 20 });

@@ -44,13 +44,13 @@ const sheet = (rows: string, before = '') =>
 const EDGES = sheet(
   `<!-- a comment <row r="9"> that is no row --><?some-instruction <c>?>` +
     `<row r="1" spans="1:4"><c r="A1" t="s"><v>0</v></c><c r='B1' t = "inlineStr"><is><t xml:space="preserve">Fish &amp; chips &lt;3 &#x41;&#66; &quot;q&apos;</t></is></c>` +
-    `<c r="C1" t="inlineStr"><is><t><![CDATA[<b>raw & ]] text</b>]]></t></is></c><c r="D1" t="str"><f>A1&amp;"x"</f><v>line one\r\nline two\rthree</v></c></row>\r\n` +
+    `<c r="C1" t="inlineStr"><is><t><![CDATA[<b>raw & ]] text</b> 😀]]></t></is></c><c r="D1" t="str"><f>A1&amp;"x"</f><v>line one\r\nline two\rthree</v></c></row>\r\n` +
     `<row r="3"><c r="A3"><v>1.50</v></c><c r="C3" t="inlineStr"><is><r><t>rich </t></r><r><rPr><b/></rPr><t>text é 😀</t></r><rPh sb="0" eb="1"><t>ルビ</t></rPh></is></c><c r="D3" t="b"><v>1</v></c></row>` +
     `<row r="4"><c r="A4" t="inlineStr"/><c r="B4"/></row>`,
   '<!-- written by hand -->',
 );
 const EDGE_ROWS = [
-  { line: 1, cells: ['shared zero', `Fish & chips <3 AB "q'`, '<b>raw & ]] text</b>', 'line one\nline two\nthree'] },
+  { line: 1, cells: ['shared zero', `Fish & chips <3 AB "q'`, '<b>raw & ]] text</b> 😀', 'line one\nline two\nthree'] },
   { line: 3, cells: ['1.5', '', 'rich text é 😀', 'TRUE'] },
 ];
 

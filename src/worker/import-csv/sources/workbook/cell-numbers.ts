@@ -45,7 +45,8 @@ function printsAsWritten(text: string): boolean {
     while (text.charCodeAt(first) === ZERO) first++;
     return first - point - 1 <= 5 && text.length - first <= ROUND_TRIP_DIGITS;
   }
-  if (point >= 0) return point - start <= 21 && text.length - start - 1 <= ROUND_TRIP_DIGITS;
+  // With a fraction, 15 digits in all keep it below 1e21.
+  if (point >= 0) return text.length - start - 1 <= ROUND_TRIP_DIGITS;
   let end = text.length;
   while (text.charCodeAt(end - 1) === ZERO) end--;
   return text.length - start <= 21 && end - start <= ROUND_TRIP_DIGITS;

@@ -171,12 +171,18 @@ export class StringTable {
     return bytes;
   }
 
-  /** The least recently read page's buffer when the cache is full and it is big enough: pages are read again and again, and new buffers each time would be garbage for the full collector. */
+  /**
+   * The least recently read page's buffer when the cache is full: pages are read again and again,
+   * and a new buffer each time would be garbage for the full collector. Only page-sized buffers
+   * are kept for reuse; one made for a page holding a longer string goes with its page.
+   */
   private evictedOrNew(length: number): Buffer {
-    if (this.cache.size < CACHED_PAGES) return Buffer.allocUnsafe(Math.max(PAGE_BYTES, length));
-    const [oldest, bytes] = this.cache.entries().next().value!;
-    this.cache.delete(oldest);
-    return bytes.length >= length ? bytes : Buffer.allocUnsafe(length);
+    if (this.cache.size === CACHED_PAGES) {
+      const [oldest, bytes] = this.cache.entries().next().value!;
+      this.cache.delete(oldest);
+      if (bytes.length === PAGE_BYTES && length <= PAGE_BYTES) return bytes;
+    }
+    return Buffer.allocUnsafe(Math.max(PAGE_BYTES, length));
   }
 }
 

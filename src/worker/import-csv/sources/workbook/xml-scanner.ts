@@ -32,7 +32,7 @@ type Section = { end: string; text: boolean };
 const COMMENT: Section = { end: '-->', text: false };
 const INSTRUCTION: Section = { end: '?>', text: false };
 const CDATA: Section = { end: ']]>', text: true };
-/** A tag or reference still unfinished past this is no spreadsheet's: it would be held whole. */
+/** Bytes of a tag or reference still unfinished past which it is no spreadsheet's: it would be held whole. */
 const MAX_PENDING = 1024 * 1024;
 
 /**
@@ -75,8 +75,8 @@ export class XmlScanner implements ScannedTag {
       return;
     }
     // The rest and the chunk are decoded as one: adding their texts would make a rope, and every
-    // character read from a rope goes through it (about 15% of the scan); joining them would copy
-    // every chunk's text a second time.
+    // character read from a rope goes through it (about 15% of the scan); joining the texts would
+    // copy each chunk's text on the heap, where its bytes are copied outside it.
     const bytes = rest.length ? Buffer.concat([rest, chunk]) : chunk;
     const complete = completeLength(bytes);
     this.scan(this.decode(bytes.subarray(0, complete)), false, bytes.subarray(complete));
@@ -200,8 +200,10 @@ export class XmlScanner implements ScannedTag {
   private inSection(s: string, from: number, final: boolean): number {
     const section = this.section!;
     const end = s.indexOf(section.end, from);
-    // Keep the last characters back: they may begin the terminator.
-    const to = end === -1 ? (final ? s.length : Math.max(from, s.length - section.end.length + 1)) : end;
+    // Keep the last characters back: they may begin the terminator. Not half a surrogate pair:
+    // what is kept back waits as UTF-8, where half a pair has no spelling.
+    let to = end === -1 ? (final ? s.length : Math.max(from, s.length - section.end.length + 1)) : end;
+    if (to > from && to < s.length && isHighSurrogate(s.charCodeAt(to - 1))) to--;
     if (section.text && to > from && this.visitor.capturing) this.visitor.text(s.slice(from, to));
     if (end === -1) return to;
     this.section = undefined;
@@ -314,6 +316,8 @@ export class XmlScanner implements ScannedTag {
     return damaged(this.part, `it holds a malformed tag ("${s.slice(tag, Math.min(at + 1, tag + 60))}")`);
   }
 }
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /** How many of the bytes end on a character's boundary: a chunk may end inside a UTF-8 sequence. Bytes that are no UTF-8 are left for the decoder to refuse. */
 function completeLength(bytes: Buffer): number {
