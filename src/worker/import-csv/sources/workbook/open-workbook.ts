@@ -66,7 +66,7 @@ export async function openWorkbook(zip: ZipArchive, options: WorkbookOptions): P
     sheet: chosen.name,
     partBytes: zip.find(part)!.size,
     records: (stats, onInflated) =>
-      readSheetRecords(zip.read(zip.find(part)!, options.maxPartBytes, onInflated), {
+      readSheetRecords(archive.read(part, onInflated), {
         sheet: chosen.name, part, sharedStrings, dateStyles, date1904: layout.date1904, merged,
         stats, skipRows: options.skipRows, maxColumns: options.maxColumns, maxRecordBytes: options.maxRecordBytes,
         // Kinds only for the header and the type sample: settle-columns reads no more of them.
@@ -78,7 +78,7 @@ export async function openWorkbook(zip: ZipArchive, options: WorkbookOptions): P
 function partsOf(zip: ZipArchive, maxBytes: number): WorkbookArchive {
   return {
     has: (name) => zip.find(name) !== undefined,
-    read: (name) => zip.read(zip.find(name)!, maxBytes),
+    read: (name, onInflated) => zip.read(zip.find(name)!, maxBytes, onInflated),
   };
 }
 

@@ -3,7 +3,8 @@ import { damaged, readXmlPart } from './xml-parts.js';
 /** The zip side of a workbook: its entries' names, and an entry's inflated bytes (bounded). */
 export interface WorkbookArchive {
   has(name: string): boolean;
-  read(name: string): AsyncIterable<Buffer>;
+  /** The part's inflated bytes; `onInflated` hears how many so far. */
+  read(name: string, onInflated?: (bytes: number) => void): AsyncIterable<Buffer>;
 }
 
 export interface SheetEntry {
